@@ -1,0 +1,549 @@
+// Chronicle live ledger — vanilla JS, no framework.
+// Talks to the GraphQL endpoint on the same host: HTTP POST /graphql for queries
+// and mutations, WebSocket (graphql-transport-ws) ws(s)://host/graphql for the
+// `events` subscription.
+import { createClient } from './graphql-ws.js';
+
+const ENDPOINT_PATH = '/graphql';
+const HTTP_URL = new URL(ENDPOINT_PATH, window.location.href);
+const WS_URL = new URL(HTTP_URL.href);
+WS_URL.protocol = HTTP_URL.protocol === 'https:' ? 'wss:' : 'ws:';
+
+const FEED_LIMIT = 50; // events kept in the feed
+const PAGE_SIZE = 100; // page size for the initial load
+const MAX_PAGES = 200; // safety cap on the initial catch-up; the subscription replays the rest
+
+// ---------------------------------------------------------------------------
+// GraphQL documents
+
+const ACCOUNT_FIELDS = `fragment AccountFields on Account {
+  id owner currency balance overdraftLimit status version openedAt updatedAt
+}`;
+const EVENT_FIELDS = `fragment EventFields on Event {
+  eventId streamId version position type data metadata recordedAt
+}`;
+
+const Q_ACCOUNTS = `query LedgerAccounts($first: Int, $after: String) {
+  accounts(first: $first, after: $after) {
+    edges { node { ...AccountFields } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+${ACCOUNT_FIELDS}`;
+
+const Q_EVENTS = `query LedgerEvents($first: Int, $after: String) {
+  events(first: $first, after: $after) {
+    edges { node { ...EventFields } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+${EVENT_FIELDS}`;
+
+const Q_ACCOUNT = `query LedgerAccount($id: ID!) {
+  account(id: $id) { ...AccountFields }
+}
+${ACCOUNT_FIELDS}`;
+
+const S_EVENTS = `subscription LedgerEvents($afterPosition: Int) {
+  events(afterPosition: $afterPosition) { ...EventFields }
+}
+${EVENT_FIELDS}`;
+
+function mutationDoc(field, inputType) {
+  return `mutation Ledger_${field}($input: ${inputType}!) {
+  result: ${field}(input: $input) {
+    __typename
+    ... on AccountSuccess { account { ...AccountFields } }
+    ... on Error { code message }
+    ... on ValidationFailed { field }
+  }
+}
+${ACCOUNT_FIELDS}`;
+}
+const M_OPEN = mutationDoc('openAccount', 'OpenAccountInput');
+const M_DEPOSIT = mutationDoc('deposit', 'DepositInput');
+const M_WITHDRAW = mutationDoc('withdraw', 'WithdrawInput');
+
+// ---------------------------------------------------------------------------
+// State
+
+const accounts = new Map(); // id -> Account
+const feed = []; // newest first, at most FEED_LIMIT
+let lastPosition = null; // highest event position seen (null = none)
+
+const $ = (sel) => document.querySelector(sel);
+const els = {
+  status: $('#status'),
+  error: $('#error'),
+  tbody: $('#accounts tbody'),
+  noAccounts: $('#no-accounts'),
+  count: $('#account-count'),
+  feed: $('#feed'),
+  openForm: $('#open-form'),
+  depositForm: $('#deposit-form'),
+  withdrawForm: $('#withdraw-form'),
+};
+
+// ---------------------------------------------------------------------------
+// HTTP GraphQL
+
+class GraphQLRequestError extends Error {}
+
+async function gql(query, variables = {}) {
+  let res;
+  try {
+    res = await fetch(HTTP_URL.href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch (e) {
+    throw new GraphQLRequestError(`Cannot reach ${HTTP_URL.pathname}: ${e.message}`);
+  }
+  let body;
+  try {
+    body = await res.json();
+  } catch {
+    throw new GraphQLRequestError(`${HTTP_URL.pathname} answered HTTP ${res.status} ${res.statusText}`);
+  }
+  if (body.errors && body.errors.length) {
+    throw new GraphQLRequestError(body.errors.map((e) => e.message).join('; '));
+  }
+  if (!res.ok) throw new GraphQLRequestError(`HTTP ${res.status} ${res.statusText}`);
+  return body.data;
+}
+
+async function fetchAllPages(query, field, visit) {
+  let after = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const data = await gql(query, { first: PAGE_SIZE, after });
+    const conn = data[field];
+    for (const edge of conn.edges) visit(edge.node);
+    if (!conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor) return;
+    after = conn.pageInfo.endCursor;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Rendering
+
+const ERROR_TITLES = {
+  VALIDATION_FAILED: 'Invalid input',
+  ACCOUNT_NOT_FOUND: 'Account not found',
+  ACCOUNT_CLOSED: 'Account is closed',
+  INSUFFICIENT_FUNDS: 'Insufficient funds',
+  BALANCE_NOT_ZERO: 'Balance is not zero',
+  CONCURRENCY_CONFLICT: 'Concurrent modification — please retry',
+  IDEMPOTENCY_KEY_REUSED: 'Idempotency key already used',
+};
+
+function titleFor(code, typename) {
+  if (ERROR_TITLES[code]) return ERROR_TITLES[code];
+  const base = code || typename || 'Error';
+  return base.replace(/_/g, ' ').toLowerCase().replace(/^\w/, (c) => c.toUpperCase());
+}
+
+let errorTimer = null;
+function showError(err) {
+  // err: {code, message, field, typename} or string
+  const e = typeof err === 'string' ? { message: err } : err;
+  const box = els.error;
+  box.replaceChildren();
+  const title = document.createElement('strong');
+  title.textContent = e.code || e.typename ? titleFor(e.code, e.typename) : 'Error';
+  box.append(title);
+  if (e.message) box.append(`: ${e.message}`);
+  if (e.field) box.append(` (field: ${e.field})`);
+  if (e.code) {
+    const code = document.createElement('code');
+    code.textContent = e.code;
+    box.append(' ', code);
+  }
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'close';
+  close.setAttribute('aria-label', 'Dismiss');
+  close.textContent = '×';
+  close.addEventListener('click', clearError);
+  box.append(close);
+  box.dataset.code = e.code || '';
+  box.hidden = false;
+  clearTimeout(errorTimer);
+  errorTimer = setTimeout(clearError, 15000);
+}
+
+function clearError() {
+  clearTimeout(errorTimer);
+  els.error.hidden = true;
+  els.error.replaceChildren();
+  els.error.dataset.code = '';
+}
+
+function setStatus(state, text = state) {
+  els.status.textContent = text;
+  els.status.dataset.state = state;
+}
+
+function shortId(id) {
+  return id.length > 12 ? `${id.slice(0, 8)}…` : id;
+}
+
+function fmtTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString();
+}
+
+function cell(text, cls, title) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (cls) td.className = cls;
+  if (title) td.title = title;
+  return td;
+}
+
+function sortedAccounts() {
+  return [...accounts.values()].sort((a, b) =>
+    a.openedAt === b.openedAt ? (a.id < b.id ? -1 : 1) : a.openedAt < b.openedAt ? -1 : 1,
+  );
+}
+
+function renderAccountRow(acc, tr = document.createElement('tr')) {
+  const prevBalance = tr.dataset.balance;
+  tr.dataset.accountId = acc.id;
+  tr.dataset.balance = acc.balance;
+  tr.dataset.version = String(acc.version);
+  tr.dataset.status = acc.status;
+  tr.className = acc.status === 'CLOSED' ? 'closed' : '';
+  const balance = cell(acc.balance, 'num balance');
+  balance.dataset.testid = 'balance';
+  if (String(acc.balance).startsWith('-')) balance.classList.add('negative');
+  tr.replaceChildren(
+    cell(shortId(acc.id), 'id mono', acc.id),
+    cell(acc.owner, 'owner'),
+    cell(acc.currency, 'currency'),
+    balance,
+    cell(acc.overdraftLimit, 'num overdraft'),
+    cell(acc.status, 'status'),
+    cell(String(acc.version), 'num version'),
+    cell(fmtTime(acc.updatedAt), 'updated', acc.updatedAt),
+  );
+  if (prevBalance !== undefined && prevBalance !== acc.balance) {
+    balance.classList.add('flash');
+  }
+  return tr;
+}
+
+function renderAccounts() {
+  const existing = new Map();
+  for (const tr of els.tbody.querySelectorAll('tr[data-account-id]')) existing.set(tr.dataset.accountId, tr);
+  const rows = sortedAccounts().map((acc) => {
+    const tr = existing.get(acc.id);
+    existing.delete(acc.id);
+    if (tr && tr.dataset.version === String(acc.version) && tr.dataset.balance === acc.balance) return tr;
+    return renderAccountRow(acc, tr);
+  });
+  for (const tr of existing.values()) tr.remove();
+  rows.forEach((tr, i) => {
+    if (els.tbody.children[i] !== tr) els.tbody.insertBefore(tr, els.tbody.children[i] || null);
+  });
+  els.noAccounts.hidden = accounts.size > 0;
+  els.count.textContent = accounts.size ? `(${accounts.size})` : '';
+  renderAccountSelects();
+}
+
+function renderAccountSelects() {
+  for (const form of [els.depositForm, els.withdrawForm]) {
+    const select = form.elements.accountId;
+    const current = select.value;
+    const options = sortedAccounts().map((acc) => {
+      const opt = document.createElement('option');
+      opt.value = acc.id;
+      opt.textContent = `${acc.owner} · ${acc.currency} · ${shortId(acc.id)}${acc.status === 'CLOSED' ? ' (closed)' : ''}`;
+      return opt;
+    });
+    const sig = options.map((o) => `${o.value}|${o.textContent}`).join('\n');
+    if (select.dataset.sig !== sig) {
+      select.replaceChildren(...options);
+      select.dataset.sig = sig;
+    }
+    if (current && accounts.has(current)) select.value = current;
+  }
+}
+
+function selectAccount(id) {
+  for (const form of [els.depositForm, els.withdrawForm]) form.elements.accountId.value = id;
+  for (const tr of els.tbody.querySelectorAll('tr.selected')) tr.classList.remove('selected');
+  const tr = els.tbody.querySelector(`tr[data-account-id="${CSS.escape(id)}"]`);
+  if (tr) tr.classList.add('selected');
+}
+
+function eventAmount(ev) {
+  const d = ev.data || {};
+  if (d.amount === undefined || d.amount === null) return '';
+  return d.currency ? `${d.amount} ${d.currency}` : String(d.amount);
+}
+
+function renderFeedItem(ev) {
+  const li = document.createElement('li');
+  li.dataset.position = String(ev.position);
+  li.dataset.type = ev.type;
+  li.dataset.streamId = ev.streamId;
+  li.dataset.eventId = ev.eventId;
+  li.className = `ev ev-${ev.type}`;
+  const span = (cls, text, title) => {
+    const s = document.createElement('span');
+    s.className = cls;
+    s.textContent = text;
+    if (title) s.title = title;
+    return s;
+  };
+  const amount = eventAmount(ev);
+  li.append(
+    span('position mono', `#${ev.position}`),
+    span('type', ev.type),
+    span('stream mono', ev.streamId),
+    span('version', `v${ev.version}`),
+    span('amount num', amount),
+    span('time', fmtTime(ev.recordedAt), ev.recordedAt),
+  );
+  if (ev.type === 'AccountOpened' && ev.data && ev.data.owner) {
+    li.querySelector('.amount').textContent = `${ev.data.owner} · ${ev.data.currency || ''}`.trim();
+  }
+  return li;
+}
+
+function addEvents(events, { animate = true } = {}) {
+  let added = false;
+  for (const ev of events) {
+    if (lastPosition !== null && ev.position <= lastPosition) continue; // duplicate (replay after reconnect)
+    lastPosition = ev.position;
+    feed.unshift(ev);
+    const li = renderFeedItem(ev);
+    if (animate) li.classList.add('new');
+    els.feed.prepend(li);
+    added = true;
+  }
+  if (!added) return;
+  feed.length = Math.min(feed.length, FEED_LIMIT);
+  while (els.feed.children.length > FEED_LIMIT) els.feed.lastElementChild.remove();
+}
+
+// ---------------------------------------------------------------------------
+// Live updates
+
+function accountIdFromStream(streamId) {
+  return streamId && streamId.startsWith('account-') ? streamId.slice('account-'.length) : null;
+}
+
+// Coalesce refetches: at most one in flight per account, one more queued.
+const refetching = new Map(); // id -> {running: Promise, again: bool}
+function refreshAccount(id) {
+  const entry = refetching.get(id);
+  if (entry) {
+    entry.again = true;
+    return entry.running;
+  }
+  const state = { again: false, running: null };
+  state.running = (async () => {
+    try {
+      do {
+        state.again = false;
+        const data = await gql(Q_ACCOUNT, { id });
+        if (data.account) upsertAccount(data.account);
+        else if (accounts.delete(id)) renderAccounts();
+      } while (state.again);
+    } catch (e) {
+      showError(`Could not refresh account ${shortId(id)}: ${e.message}`);
+    } finally {
+      refetching.delete(id);
+    }
+  })();
+  refetching.set(id, state);
+  return state.running;
+}
+
+function upsertAccount(acc) {
+  const prev = accounts.get(acc.id);
+  // never go backwards (responses may arrive out of order)
+  if (prev && prev.version > acc.version) return;
+  accounts.set(acc.id, acc);
+  renderAccounts();
+}
+
+function onLiveEvent(ev) {
+  addEvents([ev]);
+  const id = accountIdFromStream(ev.streamId) || (ev.data && ev.data.account_id);
+  if (!id) return;
+  const known = accounts.get(id);
+  if (known && known.version >= ev.version) return; // already up to date (e.g. from a mutation response)
+  refreshAccount(String(id));
+}
+
+let wsClient = null;
+function subscribeLive() {
+  wsClient = createClient({
+    url: WS_URL.href,
+    lazy: true,
+    keepAlive: 15000,
+    retryAttempts: Number.MAX_SAFE_INTEGER,
+    shouldRetry: () => true,
+    retryWait: async (retries) => {
+      const ms = Math.min(5000, 500 * 2 ** retries) + Math.random() * 300;
+      await new Promise((r) => setTimeout(r, ms));
+    },
+    on: {
+      connecting: (isRetry) => setStatus(isRetry ? 'reconnecting' : 'connecting'),
+      connected: () => setStatus('live'),
+      closed: () => setStatus('reconnecting'),
+      error: () => setStatus('reconnecting'),
+    },
+  });
+
+  // graphql-ws re-sends this payload object on every reconnect, so keeping
+  // afterPosition current makes the server replay exactly what we missed.
+  const payload = { query: S_EVENTS, variables: { afterPosition: lastPosition } };
+  const start = () =>
+    wsClient.subscribe(payload, {
+      next: (msg) => {
+        if (msg.errors && msg.errors.length) {
+          showError(`Subscription error: ${msg.errors.map((e) => e.message).join('; ')}`);
+        }
+        const ev = msg.data && msg.data.events;
+        if (ev) {
+          onLiveEvent(ev);
+          payload.variables.afterPosition = lastPosition;
+        }
+      },
+      error: (err) => {
+        setStatus('offline');
+        const message = Array.isArray(err)
+          ? err.map((e) => e.message).join('; ')
+          : err && err.message
+            ? err.message
+            : err && err.code
+              ? `socket closed (${err.code}${err.reason ? ` ${err.reason}` : ''})`
+              : String(err);
+        showError(`Live updates stopped: ${message}`);
+        payload.variables.afterPosition = lastPosition;
+        setTimeout(start, 3000);
+      },
+      complete: () => {
+        // server ended the stream; resubscribe from where we are
+        payload.variables.afterPosition = lastPosition;
+        setTimeout(start, 1000);
+      },
+    });
+  start();
+}
+
+// ---------------------------------------------------------------------------
+// Forms
+
+function nonEmpty(v) {
+  const s = (v || '').trim();
+  return s === '' ? null : s;
+}
+
+async function runMutation(form, doc, input) {
+  const button = form.querySelector('button[type="submit"]');
+  button.disabled = true;
+  form.classList.add('busy');
+  try {
+    const data = await gql(doc, { input });
+    const r = data.result;
+    if (r.__typename === 'AccountSuccess') {
+      clearError();
+      upsertAccount(r.account);
+      return r.account;
+    }
+    showError({ code: r.code, message: r.message, field: r.field, typename: r.__typename });
+    return null;
+  } catch (e) {
+    showError(e.message);
+    return null;
+  } finally {
+    button.disabled = false;
+    form.classList.remove('busy');
+  }
+}
+
+els.openForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const f = els.openForm.elements;
+  const input = {
+    owner: f.owner.value.trim(),
+    currency: f.currency.value.trim().toUpperCase(),
+  };
+  const od = nonEmpty(f.overdraftLimit.value);
+  if (od !== null) input.overdraftLimit = od;
+  const acc = await runMutation(els.openForm, M_OPEN, input);
+  if (acc) {
+    f.owner.value = '';
+    f.overdraftLimit.value = '';
+    selectAccount(acc.id);
+  }
+});
+
+function moneyHandler(form, doc) {
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = form.elements;
+    const accountId = f.accountId.value;
+    if (!accountId) {
+      showError({ code: 'VALIDATION_FAILED', message: 'Select an account first', field: 'accountId' });
+      return;
+    }
+    const acc = await runMutation(form, doc, { accountId, amount: f.amount.value.trim() });
+    if (acc) f.amount.value = '';
+  });
+}
+moneyHandler(els.depositForm, M_DEPOSIT);
+moneyHandler(els.withdrawForm, M_WITHDRAW);
+
+els.tbody.addEventListener('click', (e) => {
+  const tr = e.target.closest('tr[data-account-id]');
+  if (tr) selectAccount(tr.dataset.accountId);
+});
+
+// Remove the highlight classes once their animation ran, so they can replay.
+document.addEventListener('animationend', (e) => e.target.classList.remove('flash', 'new'));
+
+// ---------------------------------------------------------------------------
+// Boot
+
+async function loadInitial() {
+  setStatus('loading');
+  // Events first, accounts second: the account snapshot is then at least as new
+  // as the last loaded event, and anything later arrives via the subscription.
+  // events(first:) is oldest-first: walk the pages, keep the newest FEED_LIMIT.
+  const tail = [];
+  await fetchAllPages(Q_EVENTS, 'events', (ev) => {
+    tail.push(ev);
+    if (tail.length > FEED_LIMIT) tail.shift();
+  });
+  const loadedAccounts = [];
+  await fetchAllPages(Q_ACCOUNTS, 'accounts', (a) => loadedAccounts.push(a));
+  for (const a of loadedAccounts) accounts.set(a.id, a);
+  renderAccounts();
+  addEvents(tail, { animate: false });
+}
+
+async function boot() {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await loadInitial();
+      clearError();
+      break;
+    } catch (e) {
+      setStatus('offline');
+      showError(`Initial load failed: ${e.message} — retrying…`);
+      await new Promise((r) => setTimeout(r, Math.min(10000, 1000 * 2 ** attempt)));
+    }
+  }
+  setStatus('connecting');
+  subscribeLive();
+}
+
+window.chronicleLedger = { accounts, feed, refreshAccount, get lastPosition() { return lastPosition; } };
+boot();

@@ -1,0 +1,1 @@
+"""The bank domain: accounts (and later transfers), the core's first user."""

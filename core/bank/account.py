@@ -1,0 +1,169 @@
+"""The bank account aggregate.
+
+Invariants:
+- an account must be opened before anything else happens to it, and only once;
+- a withdrawal may not take the balance below ``-overdraft_limit``
+  (``balance - amount >= -overdraft_limit``);
+- only an account with a zero balance can be closed; a closed account refuses
+  deposits, withdrawals and a second close;
+- every amount is a positive ``Decimal`` within the currency's ISO 4217 minor
+  units and at most :data:`core.money.MAX_AMOUNT`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from core.aggregate import AggregateType
+from core.bank.commands import CloseAccount, DepositMoney, OpenAccount, WithdrawMoney
+from core.errors import (
+    AccountClosed,
+    AccountNotFound,
+    BalanceNotZero,
+    InsufficientFunds,
+    ValidationFailed,
+)
+from core.events import NewEvent, RecordedEvent
+from core.money import currency_exponent, format_amount, parse_amount
+
+ACCOUNT_OPENED = "AccountOpened"
+MONEY_DEPOSITED = "MoneyDeposited"
+MONEY_WITHDRAWN = "MoneyWithdrawn"
+ACCOUNT_CLOSED = "AccountClosed"
+EVENT_TYPES = (ACCOUNT_OPENED, MONEY_DEPOSITED, MONEY_WITHDRAWN, ACCOUNT_CLOSED)
+
+MAX_OWNER_LENGTH = 200
+
+
+class AccountStatus(enum.Enum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """State of one account; ``opened`` is ``False`` for a stream with no events.
+
+    Money fields are in major units of ``currency``.
+    """
+
+    account_id: str = ""
+    owner: str = ""
+    currency: str = ""
+    balance: Decimal = Decimal(0)
+    overdraft_limit: Decimal = Decimal(0)
+    status: AccountStatus = AccountStatus.OPEN
+    version: int = 0
+    opened_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def opened(self) -> bool:
+        return self.version > 0
+
+
+def evolve(state: Account, event: RecordedEvent) -> Account:
+    """Fold one recorded account event into ``state``; never raises."""
+    data = event.data
+    moved = {"version": event.version, "updated_at": event.recorded_at}
+    if event.type == ACCOUNT_OPENED:
+        return Account(
+            account_id=str(data["account_id"]),
+            owner=str(data["owner"]),
+            currency=str(data["currency"]),
+            overdraft_limit=Decimal(str(data.get("overdraft_limit", "0"))),
+            opened_at=event.recorded_at,
+            **moved,  # type: ignore[arg-type]
+        )
+    if event.type == MONEY_DEPOSITED:
+        return replace(state, balance=state.balance + Decimal(str(data["amount"])), **moved)  # type: ignore[arg-type]
+    if event.type == MONEY_WITHDRAWN:
+        return replace(state, balance=state.balance - Decimal(str(data["amount"])), **moved)  # type: ignore[arg-type]
+    if event.type == ACCOUNT_CLOSED:
+        return replace(state, status=AccountStatus.CLOSED, **moved)  # type: ignore[arg-type]
+    return replace(state, **moved)  # type: ignore[arg-type]
+
+
+def _open(command: OpenAccount, state: Account) -> list[NewEvent]:
+    if state.opened:
+        raise ValidationFailed("accountId", f"account {command.account_id} already exists")
+    owner = command.owner.strip()
+    if not owner:
+        raise ValidationFailed("owner", "must not be blank")
+    if len(owner) > MAX_OWNER_LENGTH:
+        raise ValidationFailed("owner", f"must be at most {MAX_OWNER_LENGTH} characters")
+    currency = command.currency.strip().upper()
+    currency_exponent(currency)
+    limit = parse_amount(command.overdraft_limit, currency, field="overdraftLimit", allow_zero=True)
+    return [NewEvent(ACCOUNT_OPENED, {
+        "account_id": command.account_id,
+        "owner": owner,
+        "currency": currency,
+        "overdraft_limit": format_amount(limit, currency),
+    })]
+
+
+def _require_open(account_id: str, state: Account) -> None:
+    if not state.opened:
+        raise AccountNotFound(account_id)
+    if state.status is AccountStatus.CLOSED:
+        raise AccountClosed(account_id)
+
+
+def _deposit(command: DepositMoney, state: Account) -> list[NewEvent]:
+    _require_open(command.account_id, state)
+    amount = parse_amount(command.amount, state.currency)
+    return [NewEvent(MONEY_DEPOSITED, {
+        "account_id": command.account_id,
+        "amount": format_amount(amount, state.currency),
+        "currency": state.currency,
+    })]
+
+
+def _withdraw(command: WithdrawMoney, state: Account) -> list[NewEvent]:
+    _require_open(command.account_id, state)
+    amount = parse_amount(command.amount, state.currency)
+    if state.balance - amount < -state.overdraft_limit:
+        raise InsufficientFunds(command.account_id, state.balance, amount, state.overdraft_limit)
+    return [NewEvent(MONEY_WITHDRAWN, {
+        "account_id": command.account_id,
+        "amount": format_amount(amount, state.currency),
+        "currency": state.currency,
+    })]
+
+
+def _close(command: CloseAccount, state: Account) -> list[NewEvent]:
+    _require_open(command.account_id, state)
+    if state.balance != 0:
+        raise BalanceNotZero(command.account_id, state.balance)
+    return [NewEvent(ACCOUNT_CLOSED, {"account_id": command.account_id})]
+
+
+def decide(command: object, state: Account) -> Sequence[NewEvent]:
+    """Decide an account command.
+
+    Raises:
+        ValidationFailed: bad amount, owner, currency or overdraft limit.
+        AccountNotFound: the account was never opened.
+        AccountClosed: the account is closed.
+        InsufficientFunds: the withdrawal breaks the overdraft limit.
+        BalanceNotZero: closing an account with money on it.
+        TypeError: ``command`` is not an account command.
+    """
+    if isinstance(command, OpenAccount):
+        return _open(command, state)
+    if isinstance(command, DepositMoney):
+        return _deposit(command, state)
+    if isinstance(command, WithdrawMoney):
+        return _withdraw(command, state)
+    if isinstance(command, CloseAccount):
+        return _close(command, state)
+    raise TypeError(f"not an account command: {type(command).__name__}")
+
+
+ACCOUNT = AggregateType[Account](name="account", initial=Account(), evolve=evolve, decide=decide)
+"""The account aggregate; streams are named ``account-<uuid>``."""

@@ -1,0 +1,54 @@
+"""What travels with every command: who sent it and why (DESIGN.md §2, §4)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, is_dataclass
+from decimal import Decimal
+from typing import Any
+
+from uuid6 import uuid7
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """Per-request facts stamped on the events a command records.
+
+    Attributes:
+        correlation_id: groups every message of one user interaction.
+        actor: the authenticated subject issuing the command, if any.
+        causation_id: id of the event that caused this command (process
+            managers); ``None`` means the command itself is the cause.
+    """
+
+    correlation_id: str = field(default_factory=lambda: str(uuid7()))
+    actor: str | None = None
+    causation_id: str | None = None
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def command_hash(stream_id: str, command: object) -> str:
+    """Return a SHA-256 hex digest identifying ``command`` on ``stream_id``.
+
+    Equal commands (same type, same field values, ``Decimal('10')`` equal to
+    ``Decimal('10.00')``) give equal digests; used to detect idempotency keys
+    reused with a different command.
+
+    Raises:
+        TypeError: ``command`` is not a dataclass instance.
+    """
+    if not is_dataclass(command) or isinstance(command, type):
+        raise TypeError("commands must be dataclass instances")
+    payload = {"type": type(command).__name__, "stream": stream_id, "fields": _canonical(asdict(command))}
+    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()

@@ -1,0 +1,227 @@
+"""The command processor: load -> decide -> append (DESIGN.md §4).
+
+One code path for every aggregate type:
+
+1. *load* the aggregate by folding its stream (after the latest snapshot, if a
+   snapshot store is configured);
+2. *decide*: run the aggregate's pure ``decide`` on the command;
+3. *append* the new events with ``expected_version`` = the loaded version.
+
+On :class:`~core.errors.ConcurrencyError` the processor reloads and decides again
+(bounded attempts with jittered exponential back-off, via ``tenacity``), so
+invariants hold under concurrent writers. A caller that passes an explicit
+expected version gets the conflict instead. Commands on the same stream are also
+serialised in-process, so retries are only needed across processes.
+
+Idempotency keys: the events of a command sent with key ``k`` get the fixed ids
+``uuid5(NAMESPACE, f"{k}/{i}")``. A repeat finds the first event by id: the same
+command returns the first result and appends nothing; another command gets
+:class:`~core.errors.IdempotencyKeyReused`. Concurrent repeats are settled by the
+store's idempotent append of identical event ids (DESIGN.md §3). This follows
+Stripe's documented idempotency-key semantics (https://docs.stripe.com/api/idempotent_requests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
+from uuid import UUID, uuid5
+
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+from uuid6 import uuid7
+
+from core.aggregate import AggregateType
+from core.commands import CommandContext, command_hash
+from core.errors import ConcurrencyError, DuplicateEventId, IdempotencyKeyReused
+from core.events import EventMetadata, NewEvent, RecordedEvent
+from core.ports import EventStore, ExpectedVersion
+from core.snapshots import SnapshotPolicy
+
+S = TypeVar("S")
+
+IDEMPOTENCY_NAMESPACE = UUID("5f1d3c1e-8f0a-4d0c-9a57-6c1e0c4a7b21")
+"""Namespace of the UUIDv5 event ids derived from idempotency keys."""
+
+
+def idempotent_event_id(idempotency_key: str, index: int) -> UUID:
+    """Return the fixed id of the ``index``-th event of the command keyed ``idempotency_key``."""
+    return uuid5(IDEMPOTENCY_NAMESPACE, f"{idempotency_key}/{index}")
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded(Generic[S]):
+    """An aggregate's state and the stream version it reflects (0 = no events)."""
+
+    state: S
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOutcome(Generic[S]):
+    """What a successful command did.
+
+    Attributes:
+        state: the aggregate's state right after the command's events.
+        events: the recorded events (their positions let clients resume).
+        replayed: ``True`` when an idempotency key matched an earlier identical
+            command, whose result this is; nothing was appended.
+    """
+
+    state: S
+    events: tuple[RecordedEvent, ...]
+    replayed: bool = False
+
+
+class CommandProcessor:
+    """Runs commands against aggregates stored in an :class:`EventStore`.
+
+    Args:
+        store: the event store.
+        snapshots: optional snapshot policy; loading then starts at the latest
+            valid snapshot.
+        max_attempts: decide/append attempts per command under write conflicts.
+    """
+
+    def __init__(self, store: EventStore, *, snapshots: SnapshotPolicy | None = None,
+                 max_attempts: int = 10) -> None:
+        self._store = store
+        self._snapshots = snapshots
+        self._max_attempts = max_attempts
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def load(self, aggregate: AggregateType[S], stream_id: str, *,
+                   to_version: int | None = None) -> Loaded[S]:
+        """Rebuild an aggregate from its stream.
+
+        Args:
+            to_version: stop after this version (temporal queries); ``None`` = latest.
+
+        Returns:
+            The state and the version of the last folded event (0 = empty stream).
+        """
+        state, version = aggregate.initial, 0
+        if self._snapshots is not None and to_version is None:
+            snapshot = await self._snapshots.latest(aggregate, stream_id)
+            if snapshot is not None:
+                state, version = snapshot
+        events = await self._store.read_stream(stream_id, from_version=version + 1)
+        for event in events:
+            if to_version is not None and event.version > to_version:
+                break
+            state = aggregate.evolve(state, event)
+            version = event.version
+        if self._snapshots is not None and to_version is None:
+            await self._snapshots.maybe_save(aggregate, stream_id, state, version, len(events))
+        return Loaded(state, version)
+
+    async def execute(
+        self,
+        aggregate: AggregateType[S],
+        stream_id: str,
+        command: object,
+        *,
+        context: CommandContext,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandOutcome[S]:
+        """Decide ``command`` against the aggregate at ``stream_id`` and append the result.
+
+        Args:
+            aggregate: the aggregate type whose ``decide`` handles ``command``.
+            stream_id: the target stream.
+            command: a frozen dataclass command.
+            context: correlation id, actor and causation for the events' metadata.
+            expected_version: the version the client saw; a mismatch raises
+                instead of retrying.
+            idempotency_key: makes a repeated command a no-op (see module doc).
+
+        Returns:
+            The new state and the recorded events.
+
+        Raises:
+            DomainError: the aggregate refused the command (nothing appended).
+            ConcurrencyError: ``expected_version`` did not match, or conflicts
+                persisted for ``max_attempts`` attempts.
+            IdempotencyKeyReused: the key belongs to a different command.
+        """
+        digest = command_hash(stream_id, command) if idempotency_key is not None else None
+        if idempotency_key is not None and digest is not None:
+            earlier = await self._earlier_outcome(aggregate, idempotency_key, digest)
+            if earlier is not None:
+                return earlier
+        lock = self._locks.setdefault(stream_id, asyncio.Lock())
+        async with lock:
+            if expected_version is not None:
+                return await self._attempt(aggregate, stream_id, command, context,
+                                           expected_version, idempotency_key, digest)
+            retrying = AsyncRetrying(
+                stop=stop_after_attempt(self._max_attempts),
+                wait=wait_random_exponential(multiplier=0.002, max=0.1),
+                retry=retry_if_exception_type(ConcurrencyError),
+                reraise=True,
+            )
+            async for attempt in retrying:
+                with attempt:
+                    return await self._attempt(aggregate, stream_id, command, context,
+                                               None, idempotency_key, digest)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(self, aggregate: AggregateType[S], stream_id: str, command: object,
+                       context: CommandContext, expected_version: int | None,
+                       idempotency_key: str | None, digest: str | None) -> CommandOutcome[S]:
+        loaded = await self.load(aggregate, stream_id)
+        if expected_version is not None and expected_version != loaded.version:
+            raise ConcurrencyError(stream_id, expected_version, loaded.version)
+        decided = aggregate.decide(command, loaded.state)
+        events = self._stamp(decided, context, idempotency_key, digest)
+        target: ExpectedVersion = loaded.version
+        try:
+            result = await self._store.append(stream_id, events, target)
+        except DuplicateEventId:
+            if idempotency_key is None or digest is None:
+                raise
+            earlier = await self._earlier_outcome(aggregate, idempotency_key, digest)
+            if earlier is None:
+                raise
+            return earlier
+        if digest is not None and result.events[0].metadata.command_hash != digest:
+            assert idempotency_key is not None
+            raise IdempotencyKeyReused(idempotency_key)
+        if result.events[0].version == loaded.version + 1:
+            return CommandOutcome(aggregate.fold(result.events, loaded.state), result.events)
+        # The store returned an earlier identical append (same event ids).
+        earlier = await self.load(aggregate, stream_id, to_version=result.version)
+        return CommandOutcome(earlier.state, result.events, replayed=True)
+
+    @staticmethod
+    def _stamp(decided: Sequence[NewEvent], context: CommandContext,
+               idempotency_key: str | None, digest: str | None) -> list[NewEvent]:
+        command_id = str(uuid7())
+        metadata = EventMetadata(
+            correlation_id=context.correlation_id,
+            causation_id=context.causation_id or command_id,
+            command_id=command_id,
+            actor=context.actor,
+            idempotency_key=idempotency_key,
+            command_hash=digest,
+        )
+        stamped = []
+        for index, event in enumerate(decided):
+            event_id = idempotent_event_id(idempotency_key, index) if idempotency_key else event.event_id
+            stamped.append(replace(event, metadata=metadata, event_id=event_id))
+        return stamped
+
+    async def _earlier_outcome(self, aggregate: AggregateType[S], idempotency_key: str,
+                               digest: str) -> CommandOutcome[S] | None:
+        first = await self._store.find_event(idempotent_event_id(idempotency_key, 0))
+        if first is None:
+            return None
+        if first.metadata.command_hash != digest:
+            raise IdempotencyKeyReused(idempotency_key)
+        stream = await self._store.read_stream(first.stream_id, from_version=first.version)
+        events = tuple(e for e in stream if e.metadata.command_id == first.metadata.command_id)
+        loaded = await self.load(aggregate, first.stream_id, to_version=events[-1].version)
+        return CommandOutcome(loaded.state, events, replayed=True)

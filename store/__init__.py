@@ -1,0 +1,1 @@
+"""Adapters implementing the core's ports: SQLite (embedded) and MongoDB."""

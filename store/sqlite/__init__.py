@@ -1,0 +1,6 @@
+"""The embedded SQLite backend (DESIGN.md §3, "SQLite")."""
+
+from store.sqlite.event_store import SqliteEventStore
+from store.sqlite.views import SqliteProjectionStore
+
+__all__ = ["SqliteEventStore", "SqliteProjectionStore"]
