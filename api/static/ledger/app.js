@@ -163,7 +163,6 @@ function showError(err) {
   close.type = 'button';
   close.className = 'close';
   close.setAttribute('aria-label', 'Dismiss');
-  close.textContent = '×';
   close.addEventListener('click', clearError);
   box.append(close);
   box.dataset.code = e.code || '';
