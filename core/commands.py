@@ -29,7 +29,7 @@ class CommandContext:
 
 def _canonical(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        return str(value.normalize())  # equal values, equal text: 10.5 / 10.50, 10 / 1E+1
     if isinstance(value, dict):
         return {str(k): _canonical(v) for k, v in sorted(value.items())}
     if isinstance(value, (list, tuple)):

@@ -75,6 +75,7 @@ def evolve(state: Account, event: RecordedEvent) -> Account:
             account_id=str(data["account_id"]),
             owner=str(data["owner"]),
             currency=str(data["currency"]),
+            balance=Decimal(format_amount(Decimal(0), str(data["currency"]))),
             overdraft_limit=Decimal(str(data.get("overdraft_limit", "0"))),
             opened_at=event.recorded_at,
             **moved,  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Chronicle's GraphQL entry point: schema, Starlette app, CLI and wiring."""

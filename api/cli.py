@@ -1,0 +1,119 @@
+"""The ``chronicle`` command line (typer): serve, projections, events."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from api.app import open_runtime
+from api.settings import Settings
+from core.projections import by_name
+
+app = typer.Typer(help="Chronicle: an event-sourced GraphQL service.", no_args_is_help=True)
+projections_app = typer.Typer(help="Inspect and rebuild projections.", no_args_is_help=True)
+events_app = typer.Typer(help="Read the event log.", no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
+app.add_typer(events_app, name="events")
+console = Console()
+
+StoreUrl = Annotated[str | None, typer.Option("--store-url", help="sqlite:///path or mongodb://... "
+                                              "(default: CHRONICLE_STORE_URL or sqlite:///data/chronicle.db)")]
+
+
+def _settings(store_url: str | None, **overrides: object) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if store_url:
+        values["store_url"] = store_url
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
+    store_url: StoreUrl = None,
+) -> None:
+    """Run the GraphQL service under uvicorn."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(store_url, host=host, port=port)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    console.print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
+                  f"live ledger at http://{shown_host}:{settings.port}/ ; store: {settings.store_url}")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+                ws_max_size=1_048_576)
+
+
+@projections_app.command("rebuild")
+def rebuild(
+    name: Annotated[str | None, typer.Argument(help="Projection to rebuild (default: all).")] = None,
+    store_url: StoreUrl = None,
+) -> None:
+    """Rebuild projections by replaying the log from position 1."""
+
+    async def run() -> None:
+        async with open_runtime(_settings(store_url)) as runtime:
+            try:
+                chosen = by_name(runtime.projections, name)
+            except KeyError as error:
+                console.print(f"[red]{error.args[0]}[/]")
+                raise typer.Exit(2) from None
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            with Progress(*columns, console=console) as progress:
+                for projection in chosen:
+                    task = progress.add_task(projection.name, total=None)
+
+                    def advance(done: int, total: int, task: int = task) -> None:
+                        progress.update(task, completed=done, total=total)
+
+                    applied = await runtime.views.rebuild(projection, progress=advance)
+                    progress.update(task, completed=applied, total=max(applied, 1))
+            console.print(f"rebuilt {', '.join(p.name for p in chosen)}")
+
+    asyncio.run(run())
+
+
+@projections_app.command("status")
+def status(store_url: StoreUrl = None) -> None:
+    """Show each projection's checkpoint and lag behind the log's head."""
+
+    async def run() -> None:
+        async with open_runtime(_settings(store_url)) as runtime:
+            head = await runtime.store.head_position()
+            table = Table("projection", "checkpoint", "head", "lag")
+            for projection in runtime.projections:
+                checkpoint = await runtime.views.checkpoint(projection.name)
+                table.add_row(projection.name, str(checkpoint), str(head), str(head - checkpoint))
+            console.print(table)
+
+    asyncio.run(run())
+
+
+@events_app.command("tail")
+def tail(
+    after: Annotated[int | None, typer.Option("--after", help="Start after this position (default: the head).")]
+    = None,
+    store_url: StoreUrl = None,
+) -> None:
+    """Print events as they are appended (Ctrl-C to stop)."""
+
+    async def run() -> None:
+        async with open_runtime(_settings(store_url)) as runtime:
+            start = None if after is None else after + 1
+            async for event in runtime.store.subscribe(start):
+                console.print(f"{event.position:>8} {event.recorded_at.isoformat()} {event.stream_id}"
+                              f"@{event.version} [bold]{event.type}[/] {dict(event.data)}", highlight=False)
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass

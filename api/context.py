@@ -1,0 +1,53 @@
+"""The typed per-request context handed to every resolver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.types import Info as StrawberryInfo
+from uuid6 import uuid7
+
+from api.settings import Settings
+from core.commands import CommandContext
+from core.ports import EventStore, Projection, ProjectionStore
+from core.processor import CommandProcessor
+from core.registry import EventTypeRegistry
+
+
+@dataclass
+class Runtime:
+    """Everything the app composes at start-up (built only by ``api.app``).
+
+    Attributes:
+        store: the event store.
+        views: read-model queries and rebuilds.
+        processor: runs commands against aggregates.
+        projections: the inline projections.
+        registry: event types and upcasters.
+    """
+
+    settings: Settings
+    store: EventStore
+    views: ProjectionStore
+    processor: CommandProcessor
+    projections: list[Projection]
+    registry: EventTypeRegistry
+
+
+@dataclass
+class Context:
+    """Per-request context: the runtime plus who is asking and under which correlation id."""
+
+    runtime: Runtime
+    request: Any = None
+    response: Any = None
+    correlation_id: str = field(default_factory=lambda: str(uuid7()))
+    actor: str | None = None
+
+    def command_context(self) -> CommandContext:
+        """Return the metadata source for commands issued by this request."""
+        return CommandContext(correlation_id=self.correlation_id, actor=self.actor)
+
+
+Info = StrawberryInfo[Context, None]

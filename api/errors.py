@@ -1,0 +1,66 @@
+"""Top-level GraphQL errors: stable ``extensions.code`` and masked internals.
+
+- Request errors (parse, validation, variable coercion: errors with no
+  ``path``) and errors raised on purpose with a code keep their message and get
+  ``extensions.code`` (``BAD_USER_INPUT`` by default).
+- :class:`core.errors.StoreUnavailable` becomes ``STORE_UNAVAILABLE``.
+- Anything else is an internal fault: the client sees only
+  ``"Internal server error"`` with ``INTERNAL_SERVER_ERROR``; the log keeps the
+  exception and the request's correlation id. The codes follow Apollo Server's
+  documented error codes (https://www.apollographql.com/docs/apollo-server/data/errors).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from core.errors import StoreUnavailable
+
+log = logging.getLogger("chronicle.api")
+
+INTERNAL_MESSAGE = "Internal server error"
+
+
+def classify(error: GraphQLError, correlation_id: str | None) -> GraphQLError:
+    """Return the client-safe version of ``error`` with an ``extensions.code``."""
+    original = error.original_error
+    extensions: dict[str, Any] = dict(error.extensions or {})
+    if original is None or isinstance(original, GraphQLError):
+        if isinstance(original, GraphQLError) and original.extensions:
+            extensions = {**original.extensions, **extensions}
+        extensions.setdefault("code", "BAD_USER_INPUT")
+        return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
+                            None, extensions)
+    if error.path is None:  # variable coercion: the scalar refused the value
+        return GraphQLError(error.message, error.nodes, error.source, error.positions, None, None,
+                            {"code": "BAD_USER_INPUT"})
+    if isinstance(original, StoreUnavailable):
+        log.warning("store unavailable", extra={"correlation_id": correlation_id}, exc_info=original)
+        return GraphQLError("The event store is unavailable; retry later", error.nodes, error.source,
+                            error.positions, error.path, None, {"code": "STORE_UNAVAILABLE"})
+    log.error("internal error (correlation_id=%s)", correlation_id, exc_info=original,
+              extra={"correlation_id": correlation_id})
+    return GraphQLError(INTERNAL_MESSAGE, error.nodes, error.source, error.positions, error.path, None,
+                        {"code": "INTERNAL_SERVER_ERROR", "correlationId": correlation_id})
+
+
+class ErrorCodes(SchemaExtension):
+    """Applies :func:`classify` to every result, streamed subscription results included."""
+
+    def _correlation_id(self) -> str | None:
+        context = self.execution_context.context
+        return getattr(context, "correlation_id", None)
+
+    def _process(self, result: Any) -> None:
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [classify(e, self._correlation_id()) for e in errors]
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        self._process(self.execution_context.result)

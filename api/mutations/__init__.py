@@ -1,0 +1,1 @@
+"""One module per mutation: an input, a result union and a resolver."""

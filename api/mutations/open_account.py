@@ -1,0 +1,45 @@
+"""``openAccount``: open an account in a currency with an optional overdraft limit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+from uuid6 import uuid7
+
+from api.context import Info
+from api.mutations.run import account_id_for, check_idempotency_key, run_account_command
+from api.types.account import AccountSuccess
+from api.types.errors import Error, IdempotencyKeyReusedError, ValidationFailedError, to_graphql_error
+from core.bank.commands import OpenAccount
+from core.errors import DomainError
+
+
+@strawberry.input
+class OpenAccountInput:
+    owner: str
+    currency: str = strawberry.field(description="ISO 4217 code, e.g. EUR.")
+    overdraft_limit: Decimal | None = strawberry.field(default=None, description="Major units, >= 0.")
+    idempotency_key: str | None = None
+
+
+OpenAccountResult = Annotated[
+    AccountSuccess | ValidationFailedError | IdempotencyKeyReusedError,
+    strawberry.union("OpenAccountResult"),
+]
+
+
+async def open_account(info: Info, input: OpenAccountInput) -> OpenAccountResult:
+    """Open an account. With an idempotency key the account id is derived from
+    it, so a retried request returns the same account."""
+    try:
+        key = check_idempotency_key(input.idempotency_key)
+    except DomainError as error:
+        return to_graphql_error(error)  # type: ignore[return-value]
+    account_id = account_id_for(key) if key else str(uuid7())
+    command = OpenAccount(account_id, input.owner, input.currency,
+                          input.overdraft_limit if input.overdraft_limit is not None else Decimal(0))
+    result: AccountSuccess | Error = await run_account_command(
+        info, account_id, command, expected_version=None, idempotency_key=key)
+    return result  # type: ignore[return-value]

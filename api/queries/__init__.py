@@ -1,0 +1,1 @@
+"""Query resolvers: read models (projections) and the event log."""

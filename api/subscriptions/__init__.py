@@ -1,0 +1,1 @@
+"""Subscription resolvers: live, resumable event streams."""

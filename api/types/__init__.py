@@ -1,0 +1,1 @@
+"""Strawberry types: the GraphQL shapes of Chronicle's read models and results."""
