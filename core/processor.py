@@ -193,8 +193,8 @@ class CommandProcessor:
         if result.events[0].version == loaded.version + 1:
             return CommandOutcome(aggregate.fold(result.events, loaded.state), result.events)
         # The store returned an earlier identical append (same event ids).
-        earlier = await self.load(aggregate, stream_id, to_version=result.version)
-        return CommandOutcome(earlier.state, result.events, replayed=True)
+        replayed = await self.load(aggregate, stream_id, to_version=result.version)
+        return CommandOutcome(replayed.state, result.events, replayed=True)
 
     @staticmethod
     def _stamp(decided: Sequence[NewEvent], context: CommandContext,

@@ -66,6 +66,8 @@ class SqliteEventStore:
         """See :meth:`core.ports.EventStore.append`."""
         if not events:
             raise ValueError("append needs at least one event")
+        if len({e.event_id for e in events}) != len(events):
+            raise ValueError("append repeats an event id")
         async with self._lock:
             conn = self._writer
             try:
@@ -153,7 +155,7 @@ class SqliteEventStore:
                        types: Sequence[str] | None = None, backwards: bool = False) -> list[RecordedEvent]:
         """See :meth:`core.ports.EventStore.read_all`."""
         op, order = ("<=", "position DESC") if backwards else (">=", "position ASC")
-        where, params = f"position {op} ?", [from_position]
+        where, params = f"position {op} ?", list[object]([from_position])
         if types is not None:
             where += f" AND type IN ({','.join('?' * len(types))})"
             params.extend(types)
