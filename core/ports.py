@@ -220,7 +220,9 @@ class EventStore(Protocol):
 
         Raises:
             ConcurrencyError: the stream does not match ``expected_version``.
-            ValueError: ``events`` is empty.
+            ValueError: ``events`` is empty or repeats an event id.
+            DuplicateEventId: some ids are already recorded, but not exactly
+                these events in this stream.
             StoreUnavailable: the backend cannot be reached.
         """
         ...

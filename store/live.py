@@ -49,6 +49,7 @@ class LiveFeed:
         self._wake = asyncio.Event()
         self._changed: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._starting = asyncio.Lock()
         self.subscribers = 0
 
     @property
@@ -58,10 +59,14 @@ class LiveFeed:
 
     async def start(self) -> None:
         """Start the tailer at the store's current head. Idempotent."""
-        if self._task is not None:
-            return
-        self._head = await self._head_position()
-        self._task = asyncio.create_task(self._tail(), name="chronicle-live-feed")
+        async with self._starting:  # concurrent callers must not start two tailers
+            if self._task is not None:
+                return
+            head = await self._head_position()
+            if head > self._head:  # events published while awaiting stay; the ring must stay contiguous
+                self._ring.clear()
+                self._head = head
+            self._task = asyncio.create_task(self._tail(), name="chronicle-live-feed")
 
     async def stop(self) -> None:
         """Stop the tailer."""

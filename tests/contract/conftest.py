@@ -1,0 +1,60 @@
+"""The ``store`` fixture of the contract suite, parametrised over every backend.
+
+Adding a backend is one factory: an async context manager that takes the pytest
+request (for ``tmp_path`` or a server fixture) and yields a fresh, empty store
+built with :func:`contract_registry` and ``bank_projections()``, closing it on exit.
+Register it in :data:`BACKENDS`; every contract test then runs against it.
+Backend specifics go in a module of their own (see ``test_sqlite_store.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+from core.bank.events import register_bank_events
+from core.bank.projections import bank_projections
+from core.ports import EventStore, ProjectionStore
+from core.registry import EventTypeRegistry
+from store.sqlite import SqliteEventStore
+
+
+class ContractStore(EventStore, Protocol):
+    """What the suite drives: the event store port plus its projection storage."""
+
+    views: ProjectionStore
+
+
+StoreFactory = Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[ContractStore]]
+
+
+def contract_registry() -> EventTypeRegistry:
+    """Return a registry of the bank event types (the suite's events are bank events)."""
+    registry = EventTypeRegistry()
+    register_bank_events(registry)
+    return registry
+
+
+@asynccontextmanager
+async def make_sqlite_store(request: pytest.FixtureRequest) -> AsyncIterator[ContractStore]:
+    tmp_path: Path = request.getfixturevalue("tmp_path")
+    store = SqliteEventStore(tmp_path / "events.db", contract_registry(), bank_projections(), poll_interval=0.05)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+BACKENDS: dict[str, StoreFactory] = {
+    "sqlite": make_sqlite_store,
+}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[ContractStore]:
+    async with BACKENDS[request.param](request) as store:
+        yield store
