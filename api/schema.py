@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ValidationCache
 
 from api.errors import ErrorCodes
 from api.mutations.close_account import CloseAccountResult, close_account
@@ -51,5 +51,7 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         types=[error_types.Error],
         scalar_overrides={Decimal: DecimalScalar},
-        extensions=[ErrorCodes, ParserCache(maxsize=512), ValidationCache(maxsize=512)],
+        # No ParserCache: it parses in its on_parse hook, outside strawberry's try, so a
+        # syntax error skipped ErrorCodes.on_operation and reached clients without a code.
+        extensions=[ErrorCodes, ValidationCache(maxsize=512)],
     )
