@@ -8,9 +8,6 @@ empty store.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -38,26 +35,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 def server(store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """A running server on ``store_url``."""
     log_path = tmp_path_factory.mktemp("server-log") / "server.log"
-    with _log_handle_leak_ignored():
-        running = start_server(store_url, log_path)
+    running = start_server(store_url, log_path)
     try:
         yield running
     finally:
         stop_server(running)
-
-
-@contextlib.contextmanager
-def _log_handle_leak_ignored() -> Iterator[None]:
-    """Ignore the ResourceWarning of ``start_server``'s log file handle, which it never
-    closes (tests/support/server.py: the parent should close ``log_file`` after ``Popen``).
-
-    The handle is dropped when ``start_server`` returns; under warnings-as-errors its
-    ResourceWarning would fail whichever test happens to be running.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        yield
-        gc.collect()
 
 
 @pytest.fixture
