@@ -99,17 +99,15 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
         yield server
 
 
-@pytest.fixture
-def guarded_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, PageGuard]]:
-    """A fresh page whose off-loopback requests and console errors fail the test."""
+def guard_page(context: Any) -> tuple[Any, PageGuard]:
+    """Open a page in ``context`` whose off-loopback requests are aborted and recorded, with its console errors."""
     guard = PageGuard()
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
 
     def route(route: Any) -> None:
         url = route.request.url
         if is_loopback(url):
             route.continue_()
-        else:
+        else:  # aborted before it is sent: nothing leaves the machine
             guard.off_loopback.append(url)
             route.abort("blockedbyclient")
 
@@ -120,6 +118,14 @@ def guarded_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple
     page.on("websocket", lambda ws: None if is_loopback(ws.url) else guard.off_loopback.append(ws.url))
     page.on("console", lambda msg: guard.console_errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: guard.console_errors.append(f"uncaught: {exc}"))
+    return page, guard
+
+
+@pytest.fixture
+def guarded_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, PageGuard]]:
+    """A fresh page whose off-loopback requests and console errors fail the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
+    page, guard = guard_page(context)
     try:
         yield page, guard
     finally:
