@@ -75,8 +75,14 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium_path: str) -> Iterator[Any]:
+    """Headless chromium for the tests of this package.
+
+    Package scope, not session: Playwright's sync API keeps an event loop
+    running in the main thread while it is open, which would break the
+    pytest-asyncio tests of the other packages.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - playwright is a dev dependency
@@ -90,7 +96,7 @@ def browser(chromium_path: str) -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """A real server on a fresh SQLite store, shared by the browser tests."""
     directory = tmp_path_factory.mktemp("browser-server")
