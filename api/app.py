@@ -29,6 +29,7 @@ from core.errors import StoreUnavailable
 from core.ports import Projection
 from core.processor import CommandProcessor
 from core.registry import EventTypeRegistry
+from core.snapshots import IntervalSnapshotPolicy
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("chronicle")
@@ -64,8 +65,11 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                                  poll_interval=settings.poll_interval)
     else:
         raise ValueError(f"unsupported store URL scheme: {settings.store_url.split(':', 1)[0]!r}")
+    snapshots = IntervalSnapshotPolicy(store.snapshots, interval=settings.snapshot_interval,
+                                       intervals=settings.snapshot_intervals)
     runtime = Runtime(settings=settings, store=store, views=store.views,
-                      processor=CommandProcessor(store), projections=projections, registry=registry)
+                      processor=CommandProcessor(store, snapshots=snapshots), projections=projections,
+                      registry=registry)
     try:
         yield runtime
     finally:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from core.aggregate import AggregateType
 from core.bank.commands import CloseAccount, DepositMoney, OpenAccount, WithdrawMoney
@@ -166,5 +167,48 @@ def decide(command: object, state: Account) -> Sequence[NewEvent]:
     raise TypeError(f"not an account command: {type(command).__name__}")
 
 
-ACCOUNT = AggregateType[Account](name="account", initial=Account(), evolve=evolve, decide=decide)
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def to_snapshot(state: Account) -> dict[str, Any]:
+    """Serialise ``state`` to a JSON object (money as decimal strings, times ISO-8601)."""
+    return {
+        "account_id": state.account_id,
+        "owner": state.owner,
+        "currency": state.currency,
+        "balance": str(state.balance),
+        "overdraft_limit": str(state.overdraft_limit),
+        "status": state.status.value,
+        "version": state.version,
+        "opened_at": _iso(state.opened_at),
+        "updated_at": _iso(state.updated_at),
+    }
+
+
+def from_snapshot(data: dict[str, Any]) -> Account:
+    """Rebuild the state :func:`to_snapshot` serialised.
+
+    Raises:
+        KeyError, ValueError, TypeError: ``data`` is not such an object.
+    """
+    return Account(
+        account_id=str(data["account_id"]),
+        owner=str(data["owner"]),
+        currency=str(data["currency"]),
+        balance=Decimal(str(data["balance"])),
+        overdraft_limit=Decimal(str(data["overdraft_limit"])),
+        status=AccountStatus(data["status"]),
+        version=int(data["version"]),
+        opened_at=_moment(data["opened_at"]),
+        updated_at=_moment(data["updated_at"]),
+    )
+
+
+ACCOUNT = AggregateType[Account](name="account", initial=Account(), evolve=evolve, decide=decide,
+                                 schema_version=1, to_snapshot=to_snapshot, from_snapshot=from_snapshot)
 """The account aggregate; streams are named ``account-<uuid>``."""
