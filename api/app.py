@@ -19,8 +19,9 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UnsetType
 
-from api.context import Context, Runtime
+from api.context import Context, Runtime, accepted_correlation_id
 from api.schema import build_schema
 from api.settings import Settings
 from core.bank.events import register_bank_events
@@ -86,11 +87,20 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         self._settings = settings
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
-        correlation_id = request.headers.get("x-correlation-id")
         context = Context(runtime=self._holder["runtime"], request=request, response=response)
-        if correlation_id and 0 < len(correlation_id) <= 128:
+        correlation_id = accepted_correlation_id(request.headers.get("x-correlation-id"))
+        if correlation_id is not None:
             context.correlation_id = correlation_id
         return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
+        """Take the correlation id from the ``connection_init`` payload
+        (``{"correlationId": "..."}``); it then applies to every operation on the socket."""
+        params = context.connection_params or {}
+        correlation_id = accepted_correlation_id(params.get("correlationId", params.get("correlation_id")))
+        if correlation_id is not None:
+            context.correlation_id = correlation_id
+        return {"correlationId": context.correlation_id}
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self._settings.graphiql == "local":

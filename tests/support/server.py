@@ -62,11 +62,11 @@ def start_server(store_url: str, log_path: Path, *, port: int | None = None,
     """
     port = port or free_port()
     environment = {**os.environ, "CHRONICLE_STORE_URL": store_url, "PYTHONUNBUFFERED": "1", **(env or {})}
-    log_file = log_path.open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
-    )
+    with log_path.open("ab") as log_file:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
+        )
     server = RunningServer(process, port, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
