@@ -91,6 +91,7 @@ class Transaction:
     currency: str
     balance_after: Decimal
     recorded_at: datetime
+    reference: str | None = None
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Transaction:
@@ -104,6 +105,7 @@ class Transaction:
             currency=document["currency"],
             balance_after=Decimal(document["balance_after"]),
             recorded_at=datetime.fromisoformat(document["recorded_at"]),
+            reference=document.get("reference"),
         )
 
 
