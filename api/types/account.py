@@ -30,7 +30,7 @@ class Account:
     status: AccountStatus
     version: int = strawberry.field(description="Version of the account's stream this reflects.")
     opened_at: datetime
-    updated_at: datetime
+    updated_at: datetime = strawberry.field(description="When the event at `version` was recorded.")
 
     @classmethod
     def from_state(cls, state: AccountState) -> Account:

@@ -34,6 +34,7 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     port: int
     log_path: Path
+    store_url: str = ""
 
     @property
     def http_url(self) -> str:
@@ -67,7 +68,7 @@ def start_server(store_url: str, log_path: Path, *, port: int | None = None,
             [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
         )
-    server = RunningServer(process, port, log_path)
+    server = RunningServer(process, port, log_path, store_url)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
