@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Annotated
 
@@ -113,7 +114,5 @@ def tail(
                 console.print(f"{event.position:>8} {event.recorded_at.isoformat()} {event.stream_id}"
                               f"@{event.version} [bold]{event.type}[/] {dict(event.data)}", highlight=False)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
