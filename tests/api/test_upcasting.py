@@ -13,7 +13,7 @@ from typing import Any
 from gql import GraphQLRequest
 
 from tests.support.graphql import EVENT_FIELDS, deposit, execute, open_account, websocket
-from tests.support.raw_events import insert_raw_event
+from tests.support.raw_events import raw_writer_for
 from tests.support.server import ROOT, RunningServer
 
 SUBSCRIBE = "subscription($after: Int) { events(afterPosition: $after) { EVENT_FIELDS } }".replace(
@@ -42,8 +42,8 @@ async def test_a_stored_v1_deposit_streams_loads_and_projects_as_v2(server: Runn
     subscribed = asyncio.create_task(next_event(server, opened["events"][0]["position"]))
     await asyncio.sleep(0.5)  # let the subscription go live before the row appears
 
-    position = insert_raw_event(server.store_url, stream_id, "MoneyDeposited",
-                                {"account_id": account_id, "amount": "7.50", "currency": "EUR"}, schema_version=1)
+    v1_deposit = {"account_id": account_id, "amount": "7.50", "currency": "EUR"}
+    position = raw_writer_for(server.store_url)(stream_id, "MoneyDeposited", v1_deposit, 1)
 
     streamed = await asyncio.wait_for(subscribed, 15)
     assert (streamed["position"], streamed["schemaVersion"]) == (position, 2)

@@ -278,7 +278,7 @@ def running_mongoeco(
     """
     python = ensure_mongoeco_venv(venv)
     chosen_port = _free_port(host) if port is None else port
-    stderr_file = tempfile.TemporaryFile()
+    stderr_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     cmd = [
         os.fspath(python),
         os.fspath(LAUNCHER),
@@ -331,7 +331,7 @@ def running_mongoeco(
             try:
                 _ping(uri, min(remaining, 5.0))
                 break
-            except Exception as exc:  # noqa: BLE001 - retried until deadline
+            except Exception as exc:  # retried until the deadline
                 last_error = exc
                 time.sleep(0.1)
 
