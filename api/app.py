@@ -19,8 +19,9 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UnsetType
 
-from api.context import Context, Runtime
+from api.context import Context, Runtime, accepted_correlation_id
 from api.schema import build_schema
 from api.settings import Settings
 from core.bank.events import register_bank_events
@@ -29,6 +30,7 @@ from core.errors import StoreUnavailable
 from core.ports import Projection
 from core.processor import CommandProcessor
 from core.registry import EventTypeRegistry
+from core.snapshots import IntervalSnapshotPolicy
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("chronicle")
@@ -64,8 +66,11 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                                  poll_interval=settings.poll_interval)
     else:
         raise ValueError(f"unsupported store URL scheme: {settings.store_url.split(':', 1)[0]!r}")
+    snapshots = IntervalSnapshotPolicy(store.snapshots, interval=settings.snapshot_interval,
+                                       intervals=settings.snapshot_intervals)
     runtime = Runtime(settings=settings, store=store, views=store.views,
-                      processor=CommandProcessor(store), projections=projections, registry=registry)
+                      processor=CommandProcessor(store, snapshots=snapshots), projections=projections,
+                      registry=registry)
     try:
         yield runtime
     finally:
@@ -82,11 +87,20 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         self._settings = settings
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
-        correlation_id = request.headers.get("x-correlation-id")
         context = Context(runtime=self._holder["runtime"], request=request, response=response)
-        if correlation_id and 0 < len(correlation_id) <= 128:
+        correlation_id = accepted_correlation_id(request.headers.get("x-correlation-id"))
+        if correlation_id is not None:
             context.correlation_id = correlation_id
         return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
+        """Take the correlation id from the ``connection_init`` payload
+        (``{"correlationId": "..."}``); it then applies to every operation on the socket."""
+        params = context.connection_params or {}
+        correlation_id = accepted_correlation_id(params.get("correlationId", params.get("correlation_id")))
+        if correlation_id is not None:
+            context.correlation_id = correlation_id
+        return {"correlationId": context.correlation_id}
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self._settings.graphiql == "local":

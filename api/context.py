@@ -35,15 +35,33 @@ class Runtime:
     registry: EventTypeRegistry
 
 
+MAX_CORRELATION_ID_LENGTH = 128
+
+
+def accepted_correlation_id(value: object) -> str | None:
+    """Return ``value`` if it is a usable client correlation id (1 to 128 characters), else ``None``."""
+    if isinstance(value, str) and value.strip() and len(value) <= MAX_CORRELATION_ID_LENGTH:
+        return value
+    return None
+
+
 @dataclass
 class Context:
-    """Per-request context: the runtime plus who is asking and under which correlation id."""
+    """Per-request context: the runtime plus who is asking and under which correlation id.
+
+    Over HTTP there is one context per request; over a WebSocket one per
+    connection, so every operation on it shares its correlation id.
+
+    Attributes:
+        connection_params: the WebSocket ``connection_init`` payload (set by strawberry).
+    """
 
     runtime: Runtime
     request: Any = None
     response: Any = None
     correlation_id: str = field(default_factory=lambda: str(uuid7()))
     actor: str | None = None
+    connection_params: dict[str, Any] | None = None
 
     def command_context(self) -> CommandContext:
         """Return the metadata source for commands issued by this request."""

@@ -13,6 +13,7 @@ from api.mutations.money import DepositResult, WithdrawResult, deposit, withdraw
 from api.mutations.open_account import OpenAccountResult, open_account
 from api.queries import accounts as account_queries
 from api.queries import events as event_queries
+from api.queries import history as history_queries
 from api.scalars import DecimalScalar
 from api.subscriptions import events as event_subscriptions
 from api.types import errors as error_types
@@ -22,6 +23,7 @@ from api.types import errors as error_types
 class Query:
     account = strawberry.field(resolver=account_queries.account)
     accounts = strawberry.field(resolver=account_queries.accounts)
+    account_history = strawberry.field(resolver=history_queries.account_history)
     transactions = strawberry.field(resolver=account_queries.transactions)
     daily_totals = strawberry.field(resolver=account_queries.daily_totals)
     events = strawberry.field(resolver=event_queries.events)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +20,9 @@ class Settings(BaseSettings):
             CDN page, ``off`` none.
         max_page_size: largest ``first`` accepted by list queries.
         log_level: Python logging level name.
+        snapshot_interval: save an aggregate snapshot every N events (0 = never).
+        snapshot_intervals: per aggregate type overrides, as JSON in the
+            environment: ``CHRONICLE_SNAPSHOT_INTERVALS='{"account": 50}'``.
     """
 
     model_config = SettingsConfigDict(env_prefix="CHRONICLE_", extra="ignore")
@@ -32,3 +35,5 @@ class Settings(BaseSettings):
     graphiql: Literal["local", "cdn", "off"] = "local"
     max_page_size: int = Field(default=100, ge=1, le=10_000)
     log_level: str = "INFO"
+    snapshot_interval: int = Field(default=100, ge=0)
+    snapshot_intervals: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)

@@ -27,7 +27,12 @@ class AggregateType(Generic[S]):
         evolve: folds one recorded event into the state; never raises.
         decide: turns a command and the current state into new events, or
             raises a :class:`core.errors.DomainError`.
-        schema_version: version of the state's shape, stamped on snapshots.
+        schema_version: version of the state's shape, stamped on snapshots;
+            bump it whenever ``to_snapshot``'s output changes meaning.
+        to_snapshot: serialises a state to a JSON object (``None``: this
+            aggregate is never snapshotted).
+        from_snapshot: the inverse of ``to_snapshot``; may raise ``KeyError``,
+            ``ValueError`` or ``TypeError`` on a malformed object.
     """
 
     name: str
@@ -35,6 +40,8 @@ class AggregateType(Generic[S]):
     evolve: Callable[[S, RecordedEvent], S]
     decide: Callable[[Any, S], Sequence[NewEvent]]
     schema_version: int = 1
+    to_snapshot: Callable[[S], dict[str, Any]] | None = None
+    from_snapshot: Callable[[dict[str, Any]], S] | None = None
 
     def stream_id(self, entity_id: str) -> str:
         """Return the stream id of the aggregate with ``entity_id`` (``account-<id>``)."""

@@ -41,14 +41,16 @@ def command_hash(stream_id: str, command: object) -> str:
     """Return a SHA-256 hex digest identifying ``command`` on ``stream_id``.
 
     Equal commands (same type, same field values, ``Decimal('10')`` equal to
-    ``Decimal('10.00')``) give equal digests; used to detect idempotency keys
-    reused with a different command.
+    ``Decimal('10.00')``) give equal digests; ``None`` fields are left out, so
+    adding an optional field to a command keeps the digests of old commands.
+    Used to detect idempotency keys reused with a different command.
 
     Raises:
         TypeError: ``command`` is not a dataclass instance.
     """
     if not is_dataclass(command) or isinstance(command, type):
         raise TypeError("commands must be dataclass instances")
-    payload = {"type": type(command).__name__, "stream": stream_id, "fields": _canonical(asdict(command))}
+    fields = {name: value for name, value in asdict(command).items() if value is not None}
+    payload = {"type": type(command).__name__, "stream": stream_id, "fields": _canonical(fields)}
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()

@@ -27,6 +27,7 @@ import asyncio
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Generic, TypeVar
 from uuid import UUID, uuid5
 
@@ -93,28 +94,36 @@ class CommandProcessor:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def load(self, aggregate: AggregateType[S], stream_id: str, *,
-                   to_version: int | None = None) -> Loaded[S]:
-        """Rebuild an aggregate from its stream.
+                   to_version: int | None = None, as_of: datetime | None = None) -> Loaded[S]:
+        """Rebuild an aggregate from its stream, starting at its snapshot when one is usable.
 
         Args:
             to_version: stop after this version (temporal queries); ``None`` = latest.
+            as_of: fold only events recorded at or before this aware UTC time;
+                ``None`` = no time limit. Snapshots are not used for it.
 
         Returns:
-            The state and the version of the last folded event (0 = empty stream).
+            The state and the version of the last folded event (0 = nothing folded).
         """
         state, version = aggregate.initial, 0
-        if self._snapshots is not None and to_version is None:
+        if self._snapshots is not None and as_of is None:
             snapshot = await self._snapshots.latest(aggregate, stream_id)
-            if snapshot is not None:
+            if snapshot is not None and (to_version is None or snapshot[1] <= to_version):
                 state, version = snapshot
-        events = await self._store.read_stream(stream_id, from_version=version + 1)
+        limit = None if to_version is None else max(to_version - version, 0)
+        events = await self._store.read_stream(stream_id, from_version=version + 1, limit=limit) \
+            if limit != 0 else []
+        folded = 0
         for event in events:
             if to_version is not None and event.version > to_version:
                 break
+            if as_of is not None and event.recorded_at > as_of:
+                break
             state = aggregate.evolve(state, event)
             version = event.version
-        if self._snapshots is not None and to_version is None:
-            await self._snapshots.maybe_save(aggregate, stream_id, state, version, len(events))
+            folded += 1
+        if self._snapshots is not None and to_version is None and as_of is None:
+            await self._snapshots.maybe_save(aggregate, stream_id, state, version, folded)
         return Loaded(state, version)
 
     async def execute(

@@ -7,10 +7,18 @@ ignored (DESIGN.md §4). Deleting every snapshot changes no result.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from core.aggregate import AggregateType
+from core.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 100
+"""Events folded past the last snapshot before a new one is saved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +35,21 @@ class SnapshotStore(Protocol):
     """Storage port for snapshots (one latest snapshot per stream suffices)."""
 
     async def load(self, stream_id: str) -> Snapshot | None:
-        """Return the newest snapshot of ``stream_id`` or ``None``."""
+        """Return the newest snapshot of ``stream_id`` or ``None``.
+
+        Raises:
+            StoreUnavailable: the backend cannot be reached.
+        """
         ...
 
     async def save(self, snapshot: Snapshot) -> None:
-        """Store ``snapshot`` unless a newer one of the stream exists."""
+        """Store ``snapshot`` as the stream's latest, unless the stored one has a
+        higher version and the same schema version (a snapshot of another schema
+        version is always replaced). Atomic per stream.
+
+        Raises:
+            StoreUnavailable: the backend cannot be reached.
+        """
         ...
 
     async def delete_all(self) -> None:
@@ -50,3 +68,59 @@ class SnapshotPolicy(Protocol):
                          version: int, events_folded: int) -> None:
         """Save a snapshot when the policy's interval says so."""
         ...
+
+
+class IntervalSnapshotPolicy:
+    """Saves a snapshot every N events per aggregate type; trusts only snapshots
+    of the aggregate's current ``schema_version`` (DESIGN.md §4).
+
+    Args:
+        store: where snapshots live.
+        interval: N for aggregate types not in ``intervals``; 0 disables snapshots.
+        intervals: per aggregate type name (``{"account": 50}``), overriding ``interval``.
+
+    Aggregates without ``to_snapshot``/``from_snapshot`` are never snapshotted.
+    A snapshot that fails to deserialise is ignored like one of another schema
+    version, and a failure to save one is logged, never raised: snapshots are
+    an optimisation only.
+    """
+
+    def __init__(self, store: SnapshotStore, *, interval: int = DEFAULT_INTERVAL,
+                 intervals: Mapping[str, int] | None = None) -> None:
+        if interval < 0 or any(n < 0 for n in (intervals or {}).values()):
+            raise ValueError("snapshot intervals must be >= 0")
+        self.store = store
+        self._interval = interval
+        self._intervals = dict(intervals or {})
+
+    def interval(self, aggregate: AggregateType[Any]) -> int:
+        """Return N for ``aggregate`` (0 = never snapshot)."""
+        if aggregate.to_snapshot is None or aggregate.from_snapshot is None:
+            return 0
+        return self._intervals.get(aggregate.name, self._interval)
+
+    async def latest(self, aggregate: AggregateType[Any], stream_id: str) -> tuple[Any, int] | None:
+        """Return ``(state, version)`` from the stream's snapshot, or ``None`` when
+        there is none, snapshots are off for the type, or it cannot be trusted."""
+        if self.interval(aggregate) == 0 or aggregate.from_snapshot is None:
+            return None
+        snapshot = await self.store.load(stream_id)
+        if snapshot is None or snapshot.schema_version != aggregate.schema_version:
+            return None
+        try:
+            return aggregate.from_snapshot(snapshot.state), snapshot.version
+        except (KeyError, ValueError, TypeError, ArithmeticError):
+            log.warning("ignoring an unreadable snapshot of %s at version %d", stream_id, snapshot.version)
+            return None
+
+    async def maybe_save(self, aggregate: AggregateType[Any], stream_id: str, state: Any,
+                         version: int, events_folded: int) -> None:
+        """Save ``state`` at ``version`` when at least N events were folded past the snapshot."""
+        every = self.interval(aggregate)
+        if every == 0 or events_folded < every or aggregate.to_snapshot is None:
+            return
+        snapshot = Snapshot(stream_id, version, aggregate.to_snapshot(state), aggregate.schema_version)
+        try:
+            await self.store.save(snapshot)
+        except StoreError:
+            log.warning("could not save a snapshot of %s at version %d", stream_id, version, exc_info=True)

@@ -22,6 +22,8 @@ from api.types.errors import (
 from core.bank.commands import DepositMoney, WithdrawMoney
 from core.errors import DomainError
 
+REFERENCE_DESCRIPTION = "Free text for the statement, 1 to 140 characters (stored on the event)."
+
 
 @strawberry.input
 class DepositInput:
@@ -31,6 +33,7 @@ class DepositInput:
         default=None, description="Fail with ConcurrencyConflict unless the account is at this version."
     )
     idempotency_key: str | None = None
+    reference: str | None = strawberry.field(default=None, description=REFERENCE_DESCRIPTION)
 
 
 @strawberry.input
@@ -39,6 +42,7 @@ class WithdrawInput:
     amount: Decimal = strawberry.field(description="Major units, > 0, within the currency's minor units.")
     expected_version: int | None = None
     idempotency_key: str | None = None
+    reference: str | None = strawberry.field(default=None, description=REFERENCE_DESCRIPTION)
 
 
 DepositResult = Annotated[
@@ -60,7 +64,7 @@ async def _move(info: Info, input: DepositInput | WithdrawInput, kind: type[Depo
         key = check_idempotency_key(input.idempotency_key)
     except DomainError as error:
         return to_graphql_error(error)
-    return await run_account_command(info, account_id, kind(account_id, input.amount),
+    return await run_account_command(info, account_id, kind(account_id, input.amount, input.reference),
                                      expected_version=input.expected_version, idempotency_key=key)
 
 

@@ -1,30 +1,68 @@
-"""``account``, ``accounts``, ``transactions`` and ``dailyTotals``: read-model queries."""
+"""``account``, ``accounts``, ``transactions`` and ``dailyTotals``: read-model queries.
+
+``account`` with ``asOfVersion``/``asOf`` is the exception: it is rebuilt from
+the account's events (a temporal query, DESIGN.md §6).
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
 
 from api.context import Info
-from api.pagination import page_size, position_cursor
+from api.pagination import bad_input, page_size, position_cursor
 from api.types.account import Account, AccountStatus, DailyTotal, Transaction
 from api.types.connection import Connection
+from core.bank.account import ACCOUNT
 from core.bank.projections import ACCOUNTS, DAILY_TOTALS, TRANSACTIONS, position_key
 
+AS_OF_VERSION = "Rebuild the account from its events up to this version (inclusive)."
+AS_OF = "Rebuild the account from the events recorded at or before this time (ISO-8601; UTC if no offset)."
 
-def _canonical_id(raw: str) -> str | None:
+
+async def account_as_of(info: Info, account_id: str, as_of_version: int | None,
+                        as_of: datetime | None) -> Account | None:
+    """The account folded from its events up to ``as_of_version`` and/or ``as_of``;
+    its ``version`` and ``updatedAt`` say which event it reflects. Null when the
+    account did not exist yet.
+
+    Raises:
+        GraphQLError: ``asOfVersion`` is negative (BAD_USER_INPUT).
+    """
+    if as_of_version is not None and as_of_version < 0:
+        raise bad_input("asOfVersion must be >= 0")
+    if as_of is not None and as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=UTC)
+    loaded = await info.context.runtime.processor.load(
+        ACCOUNT, ACCOUNT.stream_id(account_id), to_version=as_of_version, as_of=as_of)
+    return Account.from_state(loaded.state) if loaded.state.opened else None
+
+
+def canonical_id(raw: str) -> str | None:
+    """Return the canonical text of an account id, or ``None`` when it is not a UUID."""
     try:
         return str(UUID(raw.strip()))
     except ValueError:
         return None
 
 
-async def account(info: Info, id: strawberry.ID) -> Account | None:
-    """The account with ``id`` from the ``accounts`` read model, or null."""
-    account_id = _canonical_id(str(id))
+async def account(
+    info: Info,
+    id: strawberry.ID,
+    as_of_version: Annotated[int | None, strawberry.argument(description=AS_OF_VERSION)] = None,
+    as_of: Annotated[datetime | None, strawberry.argument(description=AS_OF)] = None,
+) -> Account | None:
+    """The account with ``id``, or null. Without arguments it is read from the
+    ``accounts`` read model; with ``asOfVersion`` and/or ``asOf`` it is rebuilt
+    from the account's events, and ``version``/``updatedAt`` say which event it reflects."""
+    account_id = canonical_id(str(id))
     if account_id is None:
         return None
+    if as_of_version is not None or as_of is not None:
+        return await account_as_of(info, account_id, as_of_version, as_of)
     document = await info.context.runtime.views.get(ACCOUNTS, account_id)
     return Account.from_document(document) if document else None
 
@@ -46,7 +84,7 @@ async def transactions(info: Info, account_id: strawberry.ID, first: int | None 
     runtime = info.context.runtime
     limit = page_size(first, runtime.settings.max_page_size)
     after_position = position_cursor(after)
-    canonical = _canonical_id(str(account_id)) or str(account_id)
+    canonical = canonical_id(str(account_id)) or str(account_id)
     page = await runtime.views.find(TRANSACTIONS, equals={"account_id": canonical},
                                     after_key=position_key(after_position), limit=limit)
     items = [(str(doc["position"]), Transaction.from_document(doc)) for _, doc in page.documents]

@@ -30,7 +30,7 @@ class Account:
     status: AccountStatus
     version: int = strawberry.field(description="Version of the account's stream this reflects.")
     opened_at: datetime
-    updated_at: datetime
+    updated_at: datetime = strawberry.field(description="When the event at `version` was recorded.")
 
     @classmethod
     def from_state(cls, state: AccountState) -> Account:
@@ -91,6 +91,7 @@ class Transaction:
     currency: str
     balance_after: Decimal
     recorded_at: datetime
+    reference: str | None = None
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Transaction:
@@ -104,6 +105,7 @@ class Transaction:
             currency=document["currency"],
             balance_after=Decimal(document["balance_after"]),
             recorded_at=datetime.fromisoformat(document["recorded_at"]),
+            reference=document.get("reference"),
         )
 
 

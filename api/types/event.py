@@ -23,6 +23,15 @@ class Event:
         description="correlation_id, causation_id, command_id, actor (when known), idempotency_key."
     )
     recorded_at: datetime
+    correlation_id: str | None = strawberry.field(
+        description="Shared by every event of one user interaction (X-Correlation-ID, the WebSocket "
+                    "connection_init payload's correlationId, or generated per request)."
+    )
+    causation_id: str | None = strawberry.field(
+        description="The id of what directly caused the event: the command id, or the causing event's id."
+    )
+    command_id: str | None = strawberry.field(description="The id of the command that recorded the event.")
+    actor: str | None = strawberry.field(description="Who issued the command, once authentication exists.")
 
     @classmethod
     def from_recorded(cls, event: RecordedEvent) -> Event:
@@ -37,4 +46,8 @@ class Event:
             data=dict(event.data),
             metadata=event.metadata.to_dict(),
             recorded_at=event.recorded_at,
+            correlation_id=event.metadata.correlation_id,
+            causation_id=event.metadata.causation_id,
+            command_id=event.metadata.command_id,
+            actor=event.metadata.actor,
         )

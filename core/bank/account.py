@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from core.aggregate import AggregateType
 from core.bank.commands import CloseAccount, DepositMoney, OpenAccount, WithdrawMoney
@@ -37,6 +38,8 @@ ACCOUNT_CLOSED = "AccountClosed"
 EVENT_TYPES = (ACCOUNT_OPENED, MONEY_DEPOSITED, MONEY_WITHDRAWN, ACCOUNT_CLOSED)
 
 MAX_OWNER_LENGTH = 200
+MAX_REFERENCE_LENGTH = 140
+"""The length of a SEPA credit transfer's unstructured remittance information."""
 
 
 class AccountStatus(enum.Enum):
@@ -115,14 +118,30 @@ def _require_open(account_id: str, state: Account) -> None:
         raise AccountClosed(account_id)
 
 
-def _deposit(command: DepositMoney, state: Account) -> list[NewEvent]:
-    _require_open(command.account_id, state)
-    amount = parse_amount(command.amount, state.currency)
-    return [NewEvent(MONEY_DEPOSITED, {
+def _reference(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    reference = raw.strip()
+    if not reference or len(reference) > MAX_REFERENCE_LENGTH:
+        raise ValidationFailed("reference", f"must be 1 to {MAX_REFERENCE_LENGTH} characters")
+    if not reference.isprintable():
+        raise ValidationFailed("reference", "must not contain control characters")
+    return reference
+
+
+def _movement(event_type: str, command: DepositMoney | WithdrawMoney, amount: Decimal,
+              state: Account) -> list[NewEvent]:
+    return [NewEvent(event_type, {
         "account_id": command.account_id,
         "amount": format_amount(amount, state.currency),
         "currency": state.currency,
-    })]
+        "reference": _reference(command.reference),
+    }, schema_version=2)]
+
+
+def _deposit(command: DepositMoney, state: Account) -> list[NewEvent]:
+    _require_open(command.account_id, state)
+    return _movement(MONEY_DEPOSITED, command, parse_amount(command.amount, state.currency), state)
 
 
 def _withdraw(command: WithdrawMoney, state: Account) -> list[NewEvent]:
@@ -130,11 +149,7 @@ def _withdraw(command: WithdrawMoney, state: Account) -> list[NewEvent]:
     amount = parse_amount(command.amount, state.currency)
     if state.balance - amount < -state.overdraft_limit:
         raise InsufficientFunds(command.account_id, state.balance, amount, state.overdraft_limit)
-    return [NewEvent(MONEY_WITHDRAWN, {
-        "account_id": command.account_id,
-        "amount": format_amount(amount, state.currency),
-        "currency": state.currency,
-    })]
+    return _movement(MONEY_WITHDRAWN, command, amount, state)
 
 
 def _close(command: CloseAccount, state: Account) -> list[NewEvent]:
@@ -148,7 +163,7 @@ def decide(command: object, state: Account) -> Sequence[NewEvent]:
     """Decide an account command.
 
     Raises:
-        ValidationFailed: bad amount, owner, currency or overdraft limit.
+        ValidationFailed: bad amount, owner, currency, overdraft limit or reference.
         AccountNotFound: the account was never opened.
         AccountClosed: the account is closed.
         InsufficientFunds: the withdrawal breaks the overdraft limit.
@@ -166,5 +181,48 @@ def decide(command: object, state: Account) -> Sequence[NewEvent]:
     raise TypeError(f"not an account command: {type(command).__name__}")
 
 
-ACCOUNT = AggregateType[Account](name="account", initial=Account(), evolve=evolve, decide=decide)
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def to_snapshot(state: Account) -> dict[str, Any]:
+    """Serialise ``state`` to a JSON object (money as decimal strings, times ISO-8601)."""
+    return {
+        "account_id": state.account_id,
+        "owner": state.owner,
+        "currency": state.currency,
+        "balance": str(state.balance),
+        "overdraft_limit": str(state.overdraft_limit),
+        "status": state.status.value,
+        "version": state.version,
+        "opened_at": _iso(state.opened_at),
+        "updated_at": _iso(state.updated_at),
+    }
+
+
+def from_snapshot(data: dict[str, Any]) -> Account:
+    """Rebuild the state :func:`to_snapshot` serialised.
+
+    Raises:
+        KeyError, ValueError, TypeError: ``data`` is not such an object.
+    """
+    return Account(
+        account_id=str(data["account_id"]),
+        owner=str(data["owner"]),
+        currency=str(data["currency"]),
+        balance=Decimal(str(data["balance"])),
+        overdraft_limit=Decimal(str(data["overdraft_limit"])),
+        status=AccountStatus(data["status"]),
+        version=int(data["version"]),
+        opened_at=_moment(data["opened_at"]),
+        updated_at=_moment(data["updated_at"]),
+    )
+
+
+ACCOUNT = AggregateType[Account](name="account", initial=Account(), evolve=evolve, decide=decide,
+                                 schema_version=1, to_snapshot=to_snapshot, from_snapshot=from_snapshot)
 """The account aggregate; streams are named ``account-<uuid>``."""

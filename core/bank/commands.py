@@ -19,18 +19,22 @@ class OpenAccount:
 
 @dataclass(frozen=True, slots=True)
 class DepositMoney:
-    """Add ``amount`` (major units, > 0) to an open account."""
+    """Add ``amount`` (major units, > 0) to an open account, with an optional
+    free-text ``reference`` (at most 140 characters) for the statement."""
 
     account_id: str
     amount: Decimal
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class WithdrawMoney:
-    """Take ``amount`` (major units, > 0) from an open account."""
+    """Take ``amount`` (major units, > 0) from an open account, with an optional
+    free-text ``reference`` (at most 140 characters) for the statement."""
 
     account_id: str
     amount: Decimal
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,7 @@ class TransactionsProjection:
             "kind": "DEPOSIT" if event.type == MONEY_DEPOSITED else "WITHDRAWAL",
             "amount": event.data["amount"],
             "currency": currency,
+            "reference": event.data.get("reference"),
             "balance_after": format_amount(balance, currency),
             "recorded_at": _iso(event),
         })

@@ -27,6 +27,7 @@ from store.codec import EventCodec, dumps, utc_now
 from store.live import LiveFeed
 from store.sqlite.rows import read_events
 from store.sqlite.schema import EVENTS_DDL, connect, create_collection
+from store.sqlite.snapshot_store import SqliteSnapshotStore
 from store.sqlite.views import SqliteProjectionStore, SqliteViewWriter
 
 
@@ -38,6 +39,11 @@ class SqliteEventStore:
         registry: event types and upcasters applied on every read.
         projections: inline projections applied in each append's transaction.
         poll_interval: seconds between polls for events appended by other processes.
+
+    Attributes:
+        views: the read models (:class:`SqliteProjectionStore`) in the same file.
+        snapshots: the aggregate snapshots (:class:`SqliteSnapshotStore`) in the same file.
+        feed: the process's live feed behind :meth:`subscribe`.
     """
 
     def __init__(self, path: str | Path, registry: EventTypeRegistry,
@@ -57,6 +63,7 @@ class SqliteEventStore:
         self._projections = list(projections)
         self.views = SqliteProjectionStore(self._reader, self._writer, self._lock, self._projections,
                                            self._codec)
+        self.snapshots = SqliteSnapshotStore(self._reader, self._writer, self._lock)
         self.feed = LiveFeed(self._read_from, self.head_position, poll_interval=poll_interval)
 
     # -- writing ------------------------------------------------------------------------

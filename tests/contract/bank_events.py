@@ -24,13 +24,15 @@ def opened(account_id: str, owner: str = "Ada Lovelace", currency: str = "EUR",
 
 def deposited(account_id: str, amount: str = "10.00", currency: str = "EUR",
               event_id: UUID | None = None) -> NewEvent:
-    event = NewEvent(MONEY_DEPOSITED, {"account_id": account_id, "amount": amount, "currency": currency},
+    event = NewEvent(MONEY_DEPOSITED, {"account_id": account_id, "amount": amount, "currency": currency,
+                                       "reference": None},
                      metadata=EventMetadata(correlation_id="corr", command_id="cmd", actor="tester"))
     return event if event_id is None else NewEvent(event.type, event.data, event.metadata, event_id)
 
 
 def withdrawn(account_id: str, amount: str = "1.00", currency: str = "EUR") -> NewEvent:
-    return NewEvent(MONEY_WITHDRAWN, {"account_id": account_id, "amount": amount, "currency": currency})
+    return NewEvent(MONEY_WITHDRAWN, {"account_id": account_id, "amount": amount, "currency": currency,
+                                      "reference": None})
 
 
 def closed(account_id: str) -> NewEvent:

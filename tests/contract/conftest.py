@@ -5,6 +5,10 @@ request (for ``tmp_path`` or a server fixture) and yields a fresh, empty store
 built with :func:`contract_registry` and ``bank_projections()``, closing it on exit.
 Register it in :data:`BACKENDS`; every contract test then runs against it.
 Backend specifics go in a module of their own (see ``test_sqlite_store.py``).
+
+A backend also registers a raw event writer in :data:`RAW_WRITERS`: it puts an
+event row straight into the store, bypassing the codec, the way an older
+release would have written it (for the upcasting tests).
 """
 
 from __future__ import annotations
@@ -20,13 +24,16 @@ from core.bank.events import register_bank_events
 from core.bank.projections import bank_projections
 from core.ports import EventStore, ProjectionStore
 from core.registry import EventTypeRegistry
+from core.snapshots import SnapshotStore
 from store.sqlite import SqliteEventStore
+from tests.support.raw_events import RawEventWriter, sqlite_raw_writer
 
 
 class ContractStore(EventStore, Protocol):
-    """What the suite drives: the event store port plus its projection storage."""
+    """What the suite drives: the event store port plus its projection and snapshot storage."""
 
     views: ProjectionStore
+    snapshots: SnapshotStore
 
 
 StoreFactory = Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[ContractStore]]
@@ -49,8 +56,16 @@ async def make_sqlite_store(request: pytest.FixtureRequest) -> AsyncIterator[Con
         await store.close()
 
 
+def sqlite_raw_events(request: pytest.FixtureRequest) -> RawEventWriter:
+    tmp_path: Path = request.getfixturevalue("tmp_path")
+    return sqlite_raw_writer(tmp_path / "events.db")
+
+
 BACKENDS: dict[str, StoreFactory] = {
     "sqlite": make_sqlite_store,
+}
+RAW_WRITERS: dict[str, Callable[[pytest.FixtureRequest], RawEventWriter]] = {
+    "sqlite": sqlite_raw_events,
 }
 
 
@@ -58,3 +73,15 @@ BACKENDS: dict[str, StoreFactory] = {
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[ContractStore]:
     async with BACKENDS[request.param](request) as store:
         yield store
+
+
+@pytest.fixture
+def snapshot_store(store: ContractStore) -> SnapshotStore:
+    """The parametrised backend's snapshot store."""
+    return store.snapshots
+
+
+@pytest.fixture
+def raw_events(request: pytest.FixtureRequest, store: ContractStore) -> RawEventWriter:
+    """Writes event rows straight into the parametrised backend's store."""
+    return RAW_WRITERS[request.node.callspec.params["store"]](request)

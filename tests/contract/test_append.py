@@ -86,13 +86,14 @@ async def test_recorded_events_carry_what_was_appended(store: ContractStore) -> 
 
     assert (recorded.event_id, recorded.type, dict(recorded.data)) == (event.event_id, event.type, dict(event.data))
     assert recorded.metadata == EventMetadata(correlation_id="corr", command_id="cmd", actor="tester")
-    assert (recorded.stream_id, recorded.version, recorded.position, recorded.schema_version) == (stream, 1, 1, 1)
+    # schema_version: the type's current one (MoneyDeposited v2 added ``reference``)
+    assert (recorded.stream_id, recorded.version, recorded.position, recorded.schema_version) == (stream, 1, 1, 2)
     assert recorded.recorded_at.utcoffset() == timedelta(0)
     assert before <= recorded.recorded_at <= datetime.now(UTC) + timedelta(seconds=1)
     [read] = await store.read_stream(stream)
     assert read.event_id == recorded.event_id
     assert (read.type, dict(read.data), read.metadata) == (recorded.type, dict(recorded.data), recorded.metadata)
-    assert (read.version, read.position, read.schema_version) == (1, 1, 1)
+    assert (read.version, read.position, read.schema_version) == (1, 1, 2)
     assert abs(read.recorded_at - recorded.recorded_at) < timedelta(milliseconds=1)
 
 

@@ -42,10 +42,10 @@ async def test_an_append_is_visible_in_every_read_model_at_once(store: ContractS
     }
     assert await everything(store, TRANSACTIONS) == [
         (position_key(2), {"account_id": account_id, "position": 2, "version": 2, "kind": "DEPOSIT",
-                           "amount": "100.50", "currency": "EUR", "balance_after": "100.50",
+                           "amount": "100.50", "currency": "EUR", "reference": None, "balance_after": "100.50",
                            "recorded_at": deposit.recorded_at.isoformat()}),
         (position_key(3), {"account_id": account_id, "position": 3, "version": 3, "kind": "WITHDRAWAL",
-                           "amount": "20.25", "currency": "EUR", "balance_after": "80.25",
+                           "amount": "20.25", "currency": "EUR", "reference": None, "balance_after": "80.25",
                            "recorded_at": withdrawal.recorded_at.isoformat()}),
     ]
     day = deposit.recorded_at.date().isoformat()

@@ -331,7 +331,7 @@ def running_mongoeco(
             try:
                 _ping(uri, min(remaining, 5.0))
                 break
-            except Exception as exc:
+            except Exception as exc:  # retried until the deadline
                 last_error = exc
                 time.sleep(0.1)
 

@@ -34,6 +34,7 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     port: int
     log_path: Path
+    store_url: str = ""
 
     @property
     def http_url(self) -> str:
@@ -62,12 +63,12 @@ def start_server(store_url: str, log_path: Path, *, port: int | None = None,
     """
     port = port or free_port()
     environment = {**os.environ, "CHRONICLE_STORE_URL": store_url, "PYTHONUNBUFFERED": "1", **(env or {})}
-    with log_path.open("ab") as log_file:
+    with log_path.open("ab") as log_file:  # the child keeps its own descriptor
         process = subprocess.Popen(
             [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
         )
-    server = RunningServer(process, port, log_path)
+    server = RunningServer(process, port, log_path, store_url)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

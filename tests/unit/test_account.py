@@ -175,14 +175,14 @@ def test_deposits_are_quantised_to_the_currency_minor_units(currency: str, amoun
     events = decide(DepositMoney(ACCOUNT_ID, Decimal(amount)), given(opened(currency=currency)))
 
     assert as_pairs(events) == [(MONEY_DEPOSITED, {"account_id": ACCOUNT_ID, "amount": stored,
-                                                   "currency": currency})]
+                                                   "currency": currency, "reference": None})]
 
 
 def test_a_withdrawal_is_quantised_and_carries_the_account_currency() -> None:
     events = decide(WithdrawMoney(ACCOUNT_ID, Decimal("10.5")), given(opened(), deposited("20.00")))
 
     assert as_pairs(events) == [(MONEY_WITHDRAWN, {"account_id": ACCOUNT_ID, "amount": "10.50",
-                                                   "currency": "EUR"})]
+                                                   "currency": "EUR", "reference": None})]
 
 
 # --- overdraft -------------------------------------------------------------------------------

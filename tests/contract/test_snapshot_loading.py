@@ -1,0 +1,113 @@
+"""Loading aggregates through snapshots on every backend (DESIGN.md §4).
+
+A snapshot is an optimisation only: deleting all snapshots changes no result,
+an aggregate loaded from one has the right version, and a snapshot of another
+schema version is ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from core.bank.account import ACCOUNT, Account
+from core.bank.commands import DepositMoney, OpenAccount, WithdrawMoney
+from core.commands import CommandContext
+from core.ports import EventStore
+from core.processor import CommandProcessor
+from core.snapshots import IntervalSnapshotPolicy, Snapshot, SnapshotStore
+
+ACCOUNT_ID = "0193a0c4-0000-7000-8000-000000000001"
+STREAM = ACCOUNT.stream_id(ACCOUNT_ID)
+
+
+def processor(store: EventStore, snapshots: SnapshotStore | None, interval: int = 3) -> CommandProcessor:
+    policy = None if snapshots is None else IntervalSnapshotPolicy(snapshots, interval=interval)
+    return CommandProcessor(store, snapshots=policy)
+
+
+async def run_history(chronicle: CommandProcessor, deposits: int) -> None:
+    context = CommandContext()
+    await chronicle.execute(ACCOUNT, STREAM, OpenAccount(ACCOUNT_ID, "Ada", "EUR", Decimal(5)), context=context)
+    for n in range(1, deposits + 1):
+        await chronicle.execute(ACCOUNT, STREAM, DepositMoney(ACCOUNT_ID, Decimal(n)), context=context)
+    await chronicle.execute(ACCOUNT, STREAM, WithdrawMoney(ACCOUNT_ID, Decimal("0.50")), context=context)
+
+
+async def test_commands_save_snapshots_every_interval(store: EventStore, snapshot_store: SnapshotStore) -> None:
+    await run_history(processor(store, snapshot_store, interval=3), deposits=10)
+
+    snapshot = await snapshot_store.load(STREAM)
+
+    assert snapshot is not None
+    assert snapshot.schema_version == ACCOUNT.schema_version
+    assert 3 <= snapshot.version <= 12
+
+
+async def test_deleting_all_snapshots_changes_no_result(store: EventStore, snapshot_store: SnapshotStore) -> None:
+    chronicle = processor(store, snapshot_store)
+    await run_history(chronicle, deposits=10)
+    with_snapshots = await chronicle.load(ACCOUNT, STREAM)
+    past = [await chronicle.load(ACCOUNT, STREAM, to_version=v) for v in range(0, 14)]
+
+    await snapshot_store.delete_all()
+
+    assert await chronicle.load(ACCOUNT, STREAM) == with_snapshots
+    assert [await chronicle.load(ACCOUNT, STREAM, to_version=v) for v in range(0, 14)] == past
+    assert await processor(store, None).load(ACCOUNT, STREAM) == with_snapshots
+    assert with_snapshots.version == 12
+    assert with_snapshots.state.balance == Decimal("54.50")
+
+
+async def test_an_aggregate_loaded_from_a_snapshot_appends_at_the_right_version(
+    store: EventStore, snapshot_store: SnapshotStore
+) -> None:
+    await run_history(processor(store, snapshot_store), deposits=10)
+    fresh = processor(store, snapshot_store)  # nothing cached in-process
+
+    loaded = await fresh.load(ACCOUNT, STREAM)
+    outcome = await fresh.execute(ACCOUNT, STREAM, DepositMoney(ACCOUNT_ID, Decimal(1)),
+                                  context=CommandContext(), expected_version=loaded.version)
+
+    assert loaded.version == 12
+    assert [e.version for e in outcome.events] == [13]
+    assert outcome.state.balance == Decimal("55.50")
+    assert outcome.state.version == 13
+
+
+async def test_loading_starts_at_the_snapshot_then_folds_later_events(
+    store: EventStore, snapshot_store: SnapshotStore
+) -> None:
+    chronicle = processor(store, snapshot_store, interval=1000)
+    await run_history(chronicle, deposits=2)  # versions 1..4, no snapshot yet
+    at_two = await chronicle.load(ACCOUNT, STREAM, to_version=2)
+    doctored: Account = replace(at_two.state, balance=Decimal(1000))
+    assert ACCOUNT.to_snapshot is not None
+    await snapshot_store.save(Snapshot(STREAM, 2, ACCOUNT.to_snapshot(doctored), ACCOUNT.schema_version))
+
+    loaded = await chronicle.load(ACCOUNT, STREAM)
+
+    # 1000 from the snapshot, then +2 (v3) and -0.50 (v4): proof the snapshot was used.
+    assert (loaded.version, loaded.state.balance) == (4, Decimal("1001.50"))
+
+
+async def test_a_snapshot_of_another_schema_version_is_ignored(
+    store: EventStore, snapshot_store: SnapshotStore
+) -> None:
+    chronicle = processor(store, snapshot_store, interval=1000)
+    await run_history(chronicle, deposits=2)
+    truth = await processor(store, None).load(ACCOUNT, STREAM)
+    assert ACCOUNT.to_snapshot is not None
+    lying = ACCOUNT.to_snapshot(replace(truth.state, balance=Decimal(1000)))
+    await snapshot_store.save(Snapshot(STREAM, 4, lying, ACCOUNT.schema_version + 1))
+
+    assert await chronicle.load(ACCOUNT, STREAM) == truth
+
+
+async def test_an_unreadable_snapshot_is_ignored(store: EventStore, snapshot_store: SnapshotStore) -> None:
+    chronicle = processor(store, snapshot_store, interval=1000)
+    await run_history(chronicle, deposits=2)
+    truth = await processor(store, None).load(ACCOUNT, STREAM)
+    await snapshot_store.save(Snapshot(STREAM, 4, {"balance": "not money"}, ACCOUNT.schema_version))
+
+    assert await chronicle.load(ACCOUNT, STREAM) == truth
