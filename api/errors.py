@@ -64,3 +64,8 @@ class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         self._process(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:  # type: ignore[override]
+        """Classify each result a subscription (or any streamed operation) yields, before it is sent."""
+        self._process(result)
+        yield
