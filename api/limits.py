@@ -13,13 +13,19 @@ refusal is a request error whose ``extensions.code`` says which limit it hit:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError, Source, TokenKind, ValidationContext, ValidationRule
 from graphql.language import Lexer
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, SchemaExtension, max_aliases, query_depth_limiter
+from strawberry.extensions import (
+    AddValidationRules,
+    ParserCache,
+    SchemaExtension,
+    max_aliases,
+    query_depth_limiter,
+)
 
 from api.settings import Settings
 
@@ -88,12 +94,26 @@ class TokenLimit(SchemaExtension):
                 error.extensions = {**(error.extensions or {}), "code": "TOO_MANY_TOKENS"}
 
 
-def limit_extensions(settings: Settings) -> list[SchemaExtension]:
-    """Return the schema extensions enforcing ``settings``' document limits."""
+class SafeParserCache(ParserCache):
+    """strawberry's ``ParserCache``, except that a document that fails to parse is left to
+    strawberry's own parse step, so the syntax error is an ordinary request error that the
+    other extensions (limits, error codes) see, instead of an exception escaping the operation."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        except GraphQLError:
+            context.graphql_document = None
+        yield
+
+
+def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Return factories of the schema extensions enforcing ``settings``' document limits."""
     rules = [
         coded(query_depth_limiter.create_validator(settings.max_query_depth, None), "QUERY_TOO_DEEP"),
         coded(max_aliases.create_validator(settings.max_query_aliases), "TOO_MANY_ALIASES"),
     ]
     if not settings.introspection:
         rules.append(coded(NoSchemaIntrospectionCustomRule, "INTROSPECTION_DISABLED"))
-    return [TokenLimit(settings.max_query_tokens), AddValidationRules(rules)]
+    return [lambda: TokenLimit(settings.max_query_tokens), lambda: AddValidationRules(rules)]

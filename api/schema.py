@@ -8,11 +8,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import ErrorCodes
-from api.limits import limit_extensions
+from api.limits import SafeParserCache, limit_extensions
 from api.mutations.close_account import CloseAccountResult, close_account
 from api.mutations.money import DepositResult, WithdrawResult, deposit, withdraw
 from api.mutations.open_account import OpenAccountResult, open_account
@@ -71,6 +71,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         scalar_overrides={Decimal: DecimalScalar},
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
         # limits before ErrorCodes, so a limit's code is set before errors are classified
-        extensions=[*limit_extensions(settings), ErrorCodes, ParserCache(maxsize=512),
-                    ValidationCache(maxsize=512)],
+        extensions=[*limit_extensions(settings), ErrorCodes, lambda: SafeParserCache(maxsize=512),
+                    lambda: ValidationCache(maxsize=512)],
     )
