@@ -8,7 +8,15 @@ import pytest
 
 from tests.support.server import RunningServer
 from tests.support.ws import (
-    TRANSPORT, close_code, metric, open_account, open_ws, quiet, receive, send, wait_for_metric,
+    TRANSPORT,
+    close_code,
+    metric,
+    open_account,
+    open_ws,
+    quiet,
+    receive,
+    send,
+    wait_for_metric,
 )
 
 SUB = {"query": "subscription { events { position type } }"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 
 import httpx
 import pytest
@@ -72,8 +72,5 @@ async def test_subscriptions_per_connection_are_limited(hardened: RunningServer,
     assert (message["type"], message["id"]) == ("error", "4")
     payload = message["payload"][0] if isinstance(message["payload"], list) else message["payload"]
     assert payload["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
-    try:
+    with contextlib.suppress(ConnectionClosed):
         await ws.close()
-    except ConnectionClosed:
-        pass
-    await asyncio.sleep(0)

@@ -13,7 +13,6 @@ import pytest
 from tests.support.server import RunningServer, running_server
 from tests.support.ws import TRANSPORT, graphql, insert_raw_event, open_ws, receive, send
 
-
 SECRET = "not-a-timestamp-42"
 
 
