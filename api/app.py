@@ -9,25 +9,35 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from api.context import Context, Runtime, accepted_correlation_id
+from api.http import GRAPHQL_RESPONSE_JSON, BodySizeLimit, is_request_error, response_media_type
+from api.logs import bind_correlation_id
+from api.metrics import Metrics, TimedEventStore
+from api.operations import operation_routes
 from api.schema import build_schema
 from api.settings import Settings
+from api.subscriptions.protocols import LegacyWSHandler, TransportWSHandler
 from core.bank.events import register_bank_events
 from core.bank.projections import bank_projections
-from core.errors import StoreUnavailable
-from core.ports import Projection
+from core.ports import EventStore, Projection
 from core.processor import CommandProcessor
 from core.registry import EventTypeRegistry
 from core.snapshots import IntervalSnapshotPolicy
@@ -49,8 +59,10 @@ def sqlite_path(store_url: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> AsyncIterator[Runtime]:
     """Build the store, projections and processor described by ``settings``; close them on exit.
+
+    With ``metrics``, appends are timed and commands counted into it.
 
     Raises:
         ValueError: ``settings.store_url`` has an unsupported scheme.
@@ -68,9 +80,11 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         raise ValueError(f"unsupported store URL scheme: {settings.store_url.split(':', 1)[0]!r}")
     snapshots = IntervalSnapshotPolicy(store.snapshots, interval=settings.snapshot_interval,
                                        intervals=settings.snapshot_intervals)
-    runtime = Runtime(settings=settings, store=store, views=store.views,
-                      processor=CommandProcessor(store, snapshots=snapshots), projections=projections,
-                      registry=registry)
+    metrics = metrics or Metrics()
+    timed: EventStore = TimedEventStore(store, metrics)  # type: ignore[assignment]
+    runtime = Runtime(settings=settings, store=timed, views=store.views,
+                      processor=CommandProcessor(timed, snapshots=snapshots),
+                      projections=projections, registry=registry, metrics=metrics)
     try:
         yield runtime
     finally:
@@ -78,11 +92,20 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
 
 
 class ChronicleGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI app with Chronicle's context and the bundled GraphiQL."""
+    """Strawberry's ASGI app with Chronicle's context, limits, protocol handlers and GraphiQL.
+
+    HTTP responses follow :mod:`api.http` (media type and status per the
+    GraphQL-over-HTTP spec); WebSockets use :mod:`api.subscriptions.protocols`.
+    """
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, runtime_holder: dict[str, Runtime], settings: Settings, **kwargs: Any) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql" if settings.graphiql != "off" else None,
-                         **kwargs)
+        super().__init__(
+            build_schema(settings), graphql_ide="graphiql" if settings.graphiql != "off" else None,
+            connection_init_wait_timeout=timedelta(seconds=settings.connection_init_wait_timeout),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection, **kwargs)
         self._holder = runtime_holder
         self._settings = settings
 
@@ -91,6 +114,9 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         correlation_id = accepted_correlation_id(request.headers.get("x-correlation-id"))
         if correlation_id is not None:
             context.correlation_id = correlation_id
+        bind_correlation_id(context.correlation_id)
+        if isinstance(response, Response):
+            response.headers["x-correlation-id"] = context.correlation_id
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
@@ -101,6 +127,36 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         if correlation_id is not None:
             context.correlation_id = correlation_id
         return {"correlationId": context.correlation_id}
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """As strawberry's, but a mutation sent with GET answers 405 as the spec requires."""
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, error.reason) from error
+            raise
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = response_media_type(request.headers.get("accept"))
+        request.state.sub_response = sub_response
+        return sub_response
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        sub_response: Response | None = getattr(request.state, "sub_response", None)
+        if sub_response is not None and sub_response.media_type == GRAPHQL_RESPONSE_JSON \
+                and is_request_error(dict(response)):
+            response.pop("data", None)
+            sub_response.status_code = 400
+        return response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+        return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self._settings.graphiql == "local":
@@ -114,25 +170,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
     holder: dict[str, Runtime] = {}
     graphql = ChronicleGraphQL(holder, settings)
 
+    def live_subscriptions() -> float:
+        runtime = holder.get("runtime")
+        feed = getattr(runtime.store, "feed", None) if runtime else None
+        return float(getattr(feed, "subscribers", 0))
+
+    metrics = Metrics(live_subscriptions)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings, metrics) as runtime:
             holder["runtime"] = runtime
             app.state.runtime = runtime
             yield
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(request: Request) -> Response:
-        runtime = holder.get("runtime")
-        if runtime is None:
-            return JSONResponse({"ready": False, "reason": "starting"}, status_code=503)
-        try:
-            head = await runtime.store.head_position()
-        except StoreUnavailable:
-            return JSONResponse({"ready": False, "reason": "store unavailable"}, status_code=503)
-        return JSONResponse({"ready": True, "head": head})
 
     async def ledger(request: Request) -> Response:
         return FileResponse(STATIC / "ledger" / "index.html")
@@ -140,11 +190,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/", ledger),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
+            *operation_routes(lambda: holder.get("runtime"), metrics, settings.ready_max_projection_lag),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from typing import Annotated
 
 import typer
@@ -13,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.app import open_runtime
+from api.logs import configure_logging
 from api.settings import Settings
 from core.projections import by_name
 
@@ -46,12 +46,12 @@ def serve(
     from api.app import create_app
 
     settings = _settings(store_url, host=host, port=port)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     console.print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
                   f"live ledger at http://{shown_host}:{settings.port}/ ; store: {settings.store_url}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                ws_max_size=1_048_576)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+                ws_max_size=settings.ws_max_message_bytes)
 
 
 @projections_app.command("rebuild")

@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.types import Info as StrawberryInfo
 from uuid6 import uuid7
 
+from api.metrics import Metrics
 from api.settings import Settings
 from core.commands import CommandContext
 from core.ports import EventStore, Projection, ProjectionStore
@@ -25,6 +26,7 @@ class Runtime:
         processor: runs commands against aggregates.
         projections: the inline projections.
         registry: event types and upcasters.
+        metrics: the app's Prometheus metrics.
     """
 
     settings: Settings
@@ -33,6 +35,7 @@ class Runtime:
     processor: CommandProcessor
     projections: list[Projection]
     registry: EventTypeRegistry
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 MAX_CORRELATION_ID_LENGTH = 128
@@ -40,7 +43,8 @@ MAX_CORRELATION_ID_LENGTH = 128
 
 def accepted_correlation_id(value: object) -> str | None:
     """Return ``value`` if it is a usable client correlation id (1 to 128 characters), else ``None``."""
-    if isinstance(value, str) and value.strip() and len(value) <= MAX_CORRELATION_ID_LENGTH:
+    if isinstance(value, str) and value.strip() and len(value) <= MAX_CORRELATION_ID_LENGTH \
+            and value.isprintable():
         return value
     return None
 

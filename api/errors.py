@@ -19,7 +19,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from core.errors import StoreUnavailable
+from core.errors import ChronicleError, StoreUnavailable
 
 log = logging.getLogger("chronicle.api")
 
@@ -36,13 +36,15 @@ def classify(error: GraphQLError, correlation_id: str | None) -> GraphQLError:
         extensions.setdefault("code", "BAD_USER_INPUT")
         return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
                             None, extensions)
-    if error.path is None:  # variable coercion: the scalar refused the value
-        return GraphQLError(error.message, error.nodes, error.source, error.positions, None, None,
-                            {"code": "BAD_USER_INPUT"})
     if isinstance(original, StoreUnavailable):
         log.warning("store unavailable", extra={"correlation_id": correlation_id}, exc_info=original)
         return GraphQLError("The event store is unavailable; retry later", error.nodes, error.source,
                             error.positions, error.path, None, {"code": "STORE_UNAVAILABLE"})
+    if error.path is None and error.nodes and not isinstance(original, ChronicleError):
+        # variable coercion: a scalar refused the value of a variable (the error points at it);
+        # an exception escaping a subscription's generator also has no path, but no nodes either
+        return GraphQLError(error.message, error.nodes, error.source, error.positions, None, None,
+                            {"code": "BAD_USER_INPUT"})
     log.error("internal error (correlation_id=%s)", correlation_id, exc_info=original,
               extra={"correlation_id": correlation_id})
     return GraphQLError(INTERNAL_MESSAGE, error.nodes, error.source, error.positions, error.path, None,
@@ -64,3 +66,8 @@ class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         self._process(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:  # type: ignore[override]
+        """Classify each result a subscription (or any streamed operation) yields, before it is sent."""
+        self._process(result)
+        yield

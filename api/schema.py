@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import ValidationCache
+from strawberry.schema.config import StrawberryConfig
 
 from api.errors import ErrorCodes
+from api.limits import SafeParserCache, limit_extensions
 from api.mutations.close_account import CloseAccountResult, close_account
 from api.mutations.money import DepositResult, WithdrawResult, deposit, withdraw
 from api.mutations.open_account import OpenAccountResult, open_account
@@ -15,8 +20,20 @@ from api.queries import accounts as account_queries
 from api.queries import events as event_queries
 from api.queries import history as history_queries
 from api.scalars import DecimalScalar
+from api.settings import Settings
 from api.subscriptions import events as event_subscriptions
 from api.types import errors as error_types
+
+log = logging.getLogger("chronicle.api")
+
+
+class ChronicleSchema(strawberry.Schema):
+    """Logs request errors at DEBUG only: internal faults are logged by :mod:`api.errors` with
+    their correlation id, and a client's bad query is not a server error."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        for error in errors:
+            log.debug("graphql error: %s", error.message)
 
 
 @strawberry.type
@@ -45,15 +62,17 @@ class Subscription:
     account_events = strawberry.subscription(resolver=event_subscriptions.account_events)
 
 
-def build_schema() -> strawberry.Schema:
-    """Return the Chronicle schema with its scalars and error handling."""
-    return strawberry.Schema(
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """Return the Chronicle schema with its scalars, error handling and ``settings``' limits."""
+    settings = settings or Settings()
+    return ChronicleSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[error_types.Error],
         scalar_overrides={Decimal: DecimalScalar},
-        # No ParserCache: it parses in its on_parse hook, outside strawberry's try, so a
-        # syntax error skipped ErrorCodes.on_operation and reached clients without a code.
-        extensions=[ErrorCodes, ValidationCache(maxsize=512)],
+        config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
+        # limits before ErrorCodes, so a limit's code is set before errors are classified
+        extensions=[*limit_extensions(settings), ErrorCodes, lambda: SafeParserCache(maxsize=512),
+                    lambda: ValidationCache(maxsize=512)],
     )

@@ -23,6 +23,20 @@ class Settings(BaseSettings):
         snapshot_interval: save an aggregate snapshot every N events (0 = never).
         snapshot_intervals: per aggregate type overrides, as JSON in the
             environment: ``CHRONICLE_SNAPSHOT_INTERVALS='{"account": 50}'``.
+        log_format: ``json`` (one structlog JSON object a line) or ``console``.
+        max_query_depth, max_query_tokens, max_query_aliases: limits on every
+            GraphQL document (HTTP and WebSocket); refused with
+            ``QUERY_TOO_DEEP``, ``TOO_MANY_TOKENS``, ``TOO_MANY_ALIASES``.
+        max_body_bytes: largest HTTP request body (413, ``REQUEST_TOO_LARGE``).
+        ws_max_message_bytes: largest WebSocket message (close 1009).
+        max_subscriptions_per_connection: live operations per WebSocket
+            (``TOO_MANY_SUBSCRIPTIONS``).
+        connection_init_wait_timeout: seconds a ``graphql-transport-ws`` client
+            has to send ``connection_init`` (then close 4408).
+        introspection: answer ``__schema`` / ``__type`` queries.
+        field_suggestions: add "Did you mean ...?" to validation errors.
+        ready_max_projection_lag: ``/readyz`` fails when a projection's
+            checkpoint is more than this many positions behind the log's head.
     """
 
     model_config = SettingsConfigDict(env_prefix="CHRONICLE_", extra="ignore")
@@ -37,3 +51,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     snapshot_interval: int = Field(default=100, ge=0)
     snapshot_intervals: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    log_format: Literal["json", "console"] = "json"
+    max_query_depth: int = Field(default=10, ge=1)
+    max_query_tokens: int = Field(default=2000, ge=10)
+    max_query_aliases: int = Field(default=30, ge=0)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    ws_max_message_bytes: int = Field(default=1_048_576, ge=1024)
+    max_subscriptions_per_connection: int = Field(default=20, ge=1)
+    connection_init_wait_timeout: float = Field(default=10.0, gt=0, le=600)
+    introspection: bool = True
+    field_suggestions: bool = True
+    ready_max_projection_lag: int = Field(default=1000, ge=0)

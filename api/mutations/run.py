@@ -7,6 +7,7 @@ decided by the account aggregate.
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID, uuid5
 
 from api.context import Info
@@ -15,6 +16,7 @@ from api.types.errors import Error, to_graphql_error
 from api.types.event import Event
 from core.bank.account import ACCOUNT
 from core.errors import AccountNotFound, DomainError, ValidationFailed
+from core.processor import CommandOutcome
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
 ACCOUNT_ID_NAMESPACE = UUID("0b8f3f0e-3c55-4c5e-9d3c-0c7d1f7a9a10")
@@ -65,20 +67,30 @@ async def run_account_command(
     """
     runtime = info.context.runtime
     try:
-        if expected_version is not None and expected_version < 0:
-            raise ValidationFailed("expectedVersion", "must be >= 0")
-        outcome = await runtime.processor.execute(
-            ACCOUNT,
-            ACCOUNT.stream_id(account_id),
-            command,
-            context=info.context.command_context(),
-            expected_version=expected_version,
-            idempotency_key=idempotency_key,
-        )
+        outcome = await _execute(info, account_id, command, expected_version, idempotency_key)
     except DomainError as error:
+        runtime.metrics.command(command, error.code)
         return to_graphql_error(error)
+    except Exception:
+        runtime.metrics.command(command, "error")
+        raise
+    runtime.metrics.command(command, "replayed" if outcome.replayed else "success")
     return AccountSuccess(
         account=Account.from_state(outcome.state),
         events=[Event.from_recorded(e) for e in outcome.events],
         replayed=outcome.replayed,
+    )
+
+
+async def _execute(info: Info, account_id: str, command: object, expected_version: int | None,
+                   idempotency_key: str | None) -> CommandOutcome[Any]:
+    if expected_version is not None and expected_version < 0:
+        raise ValidationFailed("expectedVersion", "must be >= 0")
+    return await info.context.runtime.processor.execute(
+        ACCOUNT,
+        ACCOUNT.stream_id(account_id),
+        command,
+        context=info.context.command_context(),
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
     )

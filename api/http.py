@@ -1,0 +1,117 @@
+"""GraphQL over HTTP details: response media type, status codes and the body-size limit.
+
+Follows the GraphQL-over-HTTP draft (https://graphql.github.io/graphql-over-http/draft/):
+
+- A client that accepts ``application/graphql-response+json`` (preferred over
+  ``application/json``, or alone) gets that media type. Then a request error
+  (parse, validation, variable coercion: the operation never ran) answers 400
+  and has no ``data`` entry; a response with ``data`` answers 200.
+- Otherwise the response is ``application/json`` with status 200 for every
+  well-formed request, as the spec requires for that media type.
+
+``BodySizeLimit`` refuses request bodies over ``max_bytes`` with 413 and a GraphQL
+error carrying ``extensions.code = REQUEST_TOO_LARGE``, whether the client
+announced the length or streams the body in chunks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def _quality(params: list[str]) -> float:
+    for param in params:
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def response_media_type(accept: str | None) -> str:
+    """Return the media type to answer a request whose ``Accept`` header is ``accept``.
+
+    ``application/graphql-response+json`` when the client accepts it with a quality
+    at least that of ``application/json``; ``application/json`` otherwise (also
+    for a missing header or ``*/*``, as the spec asks during its transition period).
+    """
+    if not accept:
+        return JSON
+    qualities: dict[str, float] = {}
+    for item in accept.split(","):
+        media, *params = item.split(";")
+        media = media.strip().lower()
+        qualities[media] = max(qualities.get(media, 0.0), _quality(params))
+    graphql_q = qualities.get(GRAPHQL_RESPONSE_JSON, 0.0)
+    json_q = max(qualities.get(JSON, 0.0), qualities.get("application/*", 0.0), qualities.get("*/*", 0.0))
+    return GRAPHQL_RESPONSE_JSON if graphql_q > 0 and graphql_q >= json_q else JSON
+
+
+def is_request_error(response: dict[str, Any]) -> bool:
+    """Return whether ``response`` reports a request error: errors and no data from execution.
+
+    Field errors carry a ``path``; parse, validation and variable-coercion errors do not.
+    """
+    errors = response.get("errors")
+    return bool(errors) and response.get("data") is None and all(not e.get("path") for e in errors)
+
+
+def too_large(limit: int) -> JSONResponse:
+    """The 413 response for a body over ``limit`` bytes."""
+    return JSONResponse(
+        {"errors": [{"message": f"Request body exceeds {limit} bytes",
+                     "extensions": {"code": "REQUEST_TOO_LARGE", "maxBytes": limit}}]},
+        status_code=413,
+    )
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """ASGI middleware: at most ``max_bytes`` of HTTP request body, else 413 ``REQUEST_TOO_LARGE``."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await too_large(self.max_bytes)(scope, receive, send)
+                return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if started:
+                raise
+            await too_large(self.max_bytes)(scope, receive, send)
