@@ -13,13 +13,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -28,7 +31,14 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from api.context import Context, Runtime, accepted_correlation_id
-from api.http import GRAPHQL_RESPONSE_JSON, BodySizeLimit, is_request_error, response_media_type
+from api.http import (
+    GRAPHQL_RESPONSE_JSON,
+    BodySizeLimit,
+    count_operations,
+    is_request_error,
+    request_error,
+    response_media_type,
+)
 from api.logs import bind_correlation_id
 from api.metrics import Metrics, TimedEventStore
 from api.operations import operation_routes
@@ -109,6 +119,30 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         self._holder = runtime_holder
         self._settings = settings
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """As strawberry's, but requests refused before execution get a JSON error body
+        with ``extensions.code`` (:func:`api.http.request_error`) instead of plain text."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            response = request_error(error.status_code, error.reason,
+                                     response_media_type(request.headers.get("accept")))
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Parse a request body; anything but a JSON object (or a batch list) is a 400."""
+        try:
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(parsed, (dict, list)):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return parsed
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         context = Context(runtime=self._holder["runtime"], request=request, response=response)
         correlation_id = accepted_correlation_id(request.headers.get("x-correlation-id"))
@@ -129,7 +163,15 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         return {"correlationId": context.correlation_id}
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        """As strawberry's, but a mutation sent with GET answers 405 as the spec requires."""
+        """As strawberry's, but a mutation sent with GET answers 405 as the spec requires,
+        and a document with several operations needs an ``operationName``
+        (https://spec.graphql.org/October2021/#GetOperation(), which strawberry skips)."""
+        request_data = kwargs.get("request_data", args[-1] if args else None)
+        query = getattr(request_data, "query", None)
+        if getattr(request_data, "operation_name", None) is None and isinstance(query, str) \
+                and count_operations(query) > 1:
+            message = "Must provide operationName if the document contains several operations"
+            return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})])
         try:
             return await super().execute_single(*args, **kwargs)
         except HTTPException as error:

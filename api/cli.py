@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from typing import Annotated
 
 import typer
@@ -101,18 +102,19 @@ def status(store_url: StoreUrl = None) -> None:
 
 @events_app.command("tail")
 def tail(
-    after: Annotated[int | None, typer.Option("--after", help="Start after this position (default: the head).")]
-    = None,
+    after: Annotated[int | None, typer.Option("--after", min=0,
+                                              help="Start after this position (default: the head).")] = None,
     store_url: StoreUrl = None,
 ) -> None:
-    """Print events as they are appended (Ctrl-C to stop)."""
+    """Print events as they are appended, one JSON object a line (Ctrl-C to stop)."""
 
     async def run() -> None:
         async with open_runtime(_settings(store_url)) as runtime:
             start = None if after is None else after + 1
             async for event in runtime.store.subscribe(start):
-                console.print(f"{event.position:>8} {event.recorded_at.isoformat()} {event.stream_id}"
-                              f"@{event.version} [bold]{event.type}[/] {dict(event.data)}", highlight=False)
+                line = {"position": event.position, "stream_id": event.stream_id, "version": event.version,
+                        "type": event.type, "recorded_at": event.recorded_at.isoformat(), "data": dict(event.data)}
+                print(json.dumps(line, ensure_ascii=False), flush=True)
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())

@@ -9,6 +9,11 @@ Follows the GraphQL-over-HTTP draft (https://graphql.github.io/graphql-over-http
 - Otherwise the response is ``application/json`` with status 200 for every
   well-formed request, as the spec requires for that media type.
 
+Requests refused before execution (malformed JSON, a body that is not a JSON
+object, an unsupported content type, a mutation over GET, several operations
+without ``operationName``) answer a JSON body ``{"errors": [...]}`` with an
+``extensions.code``, never plain text.
+
 ``BodySizeLimit`` refuses request bodies over ``max_bytes`` with 413 and a GraphQL
 error carrying ``extensions.code = REQUEST_TOO_LARGE``, whether the client
 announced the length or streams the body in chunks.
@@ -16,8 +21,10 @@ announced the length or streams the body in chunks.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -115,3 +122,28 @@ class BodySizeLimit:
             if started:
                 raise
             await too_large(self.max_bytes)(scope, receive, send)
+
+
+def request_error(status_code: int, message: str, media_type: str = JSON) -> JSONResponse:
+    """A GraphQL-shaped error response for a request refused before execution.
+
+    ``extensions.code`` is ``BAD_USER_INPUT`` for 400 and 415, ``METHOD_NOT_ALLOWED``
+    for 405, ``BAD_REQUEST`` otherwise.
+    """
+    code = {400: "BAD_USER_INPUT", 415: "BAD_USER_INPUT", 405: "METHOD_NOT_ALLOWED"}.get(status_code, "BAD_REQUEST")
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
+                        status_code=status_code, media_type=media_type)
+
+
+def count_operations(query: str) -> int:
+    """Return how many operations the GraphQL document ``query`` defines (0 when it does not parse)."""
+    return _count_operations(query)
+
+
+@functools.lru_cache(maxsize=512)
+def _count_operations(query: str) -> int:
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return 0
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)

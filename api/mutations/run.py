@@ -48,7 +48,7 @@ def check_idempotency_key(key: str | None) -> str | None:
     if key is None:
         return None
     if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise ValidationFailed("idempotencyKey", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters")
+        raise ValidationFailed("idempotencyKey", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters, not all blank")
     return key
 
 

@@ -6,6 +6,7 @@ the account's events (a temporal query, DESIGN.md §6).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
@@ -67,13 +68,30 @@ async def account(
     return Account.from_document(document) if document else None
 
 
+DAILY_TOTAL_CURSOR = re.compile(r"\d{4}-\d{2}-\d{2}:[A-Z]{3}")
+
+
+def _account_cursor(after: str | None) -> str | None:
+    """Decode an ``accounts`` cursor (an account id).
+
+    Raises:
+        GraphQLError: not an account id (BAD_USER_INPUT).
+    """
+    if after is None:
+        return None
+    account_id = canonical_id(after)
+    if account_id is None:
+        raise bad_input("after must be a cursor returned by this API")
+    return account_id
+
+
 async def accounts(info: Info, first: int | None = None, after: str | None = None,
                    status: AccountStatus | None = None) -> Connection[Account]:
     """Accounts ordered by id; the cursor is the account id."""
     runtime = info.context.runtime
     limit = page_size(first, runtime.settings.max_page_size)
     page = await runtime.views.find(ACCOUNTS, equals={"status": status.value} if status else None,
-                                    after_key=after, limit=limit)
+                                    after_key=_account_cursor(after), limit=limit)
     items = [(key, Account.from_document(doc)) for key, doc in page.documents]
     return Connection[Account].build(items, has_next=page.has_next, has_previous=after is not None)
 
@@ -97,6 +115,8 @@ async def daily_totals(info: Info, first: int | None = None, after: str | None =
     runtime = info.context.runtime
     limit = page_size(first, runtime.settings.max_page_size)
     equals = {"currency": currency.upper()} if currency else None
+    if after is not None and not DAILY_TOTAL_CURSOR.fullmatch(after):
+        raise bad_input("after must be a cursor returned by this API")
     page = await runtime.views.find(DAILY_TOTALS, equals=equals, after_key=after, limit=limit)
     items = [(key, DailyTotal.from_document(doc)) for key, doc in page.documents]
     return Connection[DailyTotal].build(items, has_next=page.has_next, has_previous=after is not None)

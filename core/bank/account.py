@@ -13,6 +13,7 @@ Invariants:
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -100,6 +101,8 @@ def _open(command: OpenAccount, state: Account) -> list[NewEvent]:
         raise ValidationFailed("owner", "must not be blank")
     if len(owner) > MAX_OWNER_LENGTH:
         raise ValidationFailed("owner", f"must be at most {MAX_OWNER_LENGTH} characters")
+    if any(unicodedata.category(ch).startswith("C") for ch in owner):
+        raise ValidationFailed("owner", "must not contain control or format characters")
     currency = command.currency.strip().upper()
     currency_exponent(currency)
     limit = parse_amount(command.overdraft_limit, currency, field="overdraftLimit", allow_zero=True)

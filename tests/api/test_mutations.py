@@ -64,6 +64,9 @@ async def test_bad_amounts_are_validation_failed(api: Api, mutation: str, amount
 @pytest.mark.parametrize(("fields", "field"), [
     ({"owner": "   "}, "owner"),
     ({"owner": "x" * 201}, "owner"),
+    ({"owner": "nul\u0000byte"}, "owner"),
+    ({"owner": "Ada\u202eEvil"}, "owner"),
+    ({"owner": "tab\tin name"}, "owner"),
     ({"currency": "XYZ"}, "currency"),
     ({"currency": "XAU"}, "currency"),
     ({"overdraftLimit": "-1"}, "overdraftLimit"),

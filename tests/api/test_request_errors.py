@@ -12,7 +12,8 @@ from tests.support.server import RunningServer
 MAX_PAGE_SIZE = Settings().max_page_size  # the server reads the same environment
 
 
-@pytest.mark.parametrize("amount", ["NaN", "-NaN", "sNaN", "Infinity", "-Infinity", "inf", "ten", "1e", "", "1" * 65])
+@pytest.mark.parametrize("amount", ["NaN", "-NaN", "sNaN", "Infinity", "-Infinity", "inf", "ten", "1e", "", "1" * 65,
+                                    "10_000", "\uff11\uff10", " 10 ", "+5", "1.", "0x10"])
 async def test_non_finite_or_garbage_decimal_variable_is_bad_user_input(api: Api, amount: str) -> None:
     account = await api.opened()
     errors = await api.errors(mutation_document("deposit"), input={"accountId": account["id"], "amount": amount})
@@ -56,7 +57,7 @@ async def test_page_size_out_of_range_is_bad_user_input(api: Api, field: str, fi
     assert str(MAX_PAGE_SIZE) in errors[0]["message"]
 
 
-@pytest.mark.parametrize("field", ["events", "transactions"])
+@pytest.mark.parametrize("field", ["events", "transactions", "accounts", "dailyTotals"])
 @pytest.mark.parametrize("after", ["abc", "-1", "1.5"])
 async def test_malformed_position_cursor_is_bad_user_input(api: Api, field: str, after: str) -> None:
     account = {"accountId": "00000000-0000-0000-0000-000000000000"} if field == "transactions" else {}
@@ -68,3 +69,28 @@ def _first_page(field: str, account: dict[str, str]) -> str:
     declared, passed = (", $accountId: ID!", "accountId: $accountId, ") if account else ("", "")
     return (f"query($first: Int, $after: String{declared}) {{ {field}({passed}first: $first, after: $after) "
             f"{{ edges {{ cursor }} }} }}")
+
+
+@pytest.mark.parametrize("body", [b'"hello"', b"42", b"null", b"{not json", b'{"query": "\xff\xfe"}', b"[1]"])
+async def test_malformed_body_is_a_json_400_with_a_code(server: RunningServer, body: bytes) -> None:
+    async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+        response = await http.post(server.http_url, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert error_codes(response.json()["errors"]) == ["BAD_USER_INPUT"]
+
+
+async def test_unsupported_content_type_is_a_json_error(server: RunningServer) -> None:
+    async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+        response = await http.post(server.http_url, content=b"{ __typename }", headers={"content-type": "text/plain"})
+    assert response.status_code in (400, 415)
+    assert error_codes(response.json()["errors"]) == ["BAD_USER_INPUT"]
+
+
+async def test_several_operations_need_an_operation_name(server: RunningServer) -> None:
+    document = "query A { a: __typename } query B { b: __typename }"
+    async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+        unnamed = await http.post(server.http_url, json={"query": document})
+        named = await http.post(server.http_url, json={"query": document, "operationName": "B"})
+    assert error_codes(unnamed.json()["errors"]) == ["BAD_USER_INPUT"]
+    assert unnamed.json().get("data") is None
+    assert named.json() == {"data": {"b": "Query"}}
