@@ -67,6 +67,7 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> As
     Raises:
         ValueError: ``settings.store_url`` has an unsupported scheme.
         StoreUnavailable: the store cannot be reached at start-up.
+        StoreError: MongoDB refuses transactions (a replica set is required).
     """
     registry = EventTypeRegistry()
     register_bank_events(registry)
@@ -76,6 +77,11 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> As
 
         store = SqliteEventStore(sqlite_path(settings.store_url), registry, projections,
                                  poll_interval=settings.poll_interval)
+    elif settings.store_url.startswith(("mongodb://", "mongodb+srv://")):
+        from store.mongo import MongoEventStore
+
+        store = await MongoEventStore.open(settings.store_url, settings.mongo_database, registry, projections,
+                                           poll_interval=settings.poll_interval)
     else:
         raise ValueError(f"unsupported store URL scheme: {settings.store_url.split(':', 1)[0]!r}")
     snapshots = IntervalSnapshotPolicy(store.snapshots, interval=settings.snapshot_interval,
