@@ -16,6 +16,18 @@ from core.ports import AppendResult
 from store.codec import EventCodec, to_json_object
 
 
+def check_new_events(events: Sequence[NewEvent]) -> None:
+    """Refuse an append that cannot be valid whatever the store holds.
+
+    Raises:
+        ValueError: ``events`` is empty or repeats an ``event_id``.
+    """
+    if not events:
+        raise ValueError("append needs at least one event")
+    if len({e.event_id for e in events}) != len(events):
+        raise ValueError("append repeats an event id")
+
+
 def earlier_append(stream_id: str, events: Sequence[NewEvent],
                    found: Sequence[RecordedEvent]) -> AppendResult | None:
     """Decide whether an append of ``events`` repeats an earlier one.

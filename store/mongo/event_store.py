@@ -29,14 +29,14 @@ from uuid import UUID
 from bson import Int64
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from core.errors import ConcurrencyError, DuplicateEventId
 from core.events import NewEvent, RecordedEvent
 from core.ports import AppendResult, Collection, ExpectedVersion, Projection, check_expected_version
 from core.projections import CHECKPOINTS, apply_events
 from core.registry import EventTypeRegistry
-from store.appending import earlier_append, record
+from store.appending import check_new_events, earlier_append, record
 from store.codec import EventCodec, utc_now
 from store.live import LiveFeed
 from store.mongo.live import ChangeStreamWaker
@@ -45,6 +45,7 @@ from store.mongo.schema import (
     EVENTS,
     POSITION_COUNTER,
     Document,
+    duplicate_key,
     ensure_collections,
     ensure_events,
     refuse_standalone,
@@ -139,8 +140,7 @@ class MongoEventStore:
     async def append(self, stream_id: str, events: Sequence[NewEvent],
                      expected_version: ExpectedVersion) -> AppendResult:
         """See :meth:`core.ports.EventStore.append`."""
-        if not events:
-            raise ValueError("append needs at least one event")
+        check_new_events(events)
         actual = 0
 
         async def attempt(session: AsyncClientSession) -> tuple[AppendResult, bool]:
@@ -167,13 +167,12 @@ class MongoEventStore:
         with unavailable_on_connection_errors("append"):
             try:
                 result, appended = await self._transact(attempt)
-            except DuplicateKeyError as error:
-                details = error.details or {}
-                key_pattern = details.get("keyPattern")
-                if key_pattern == {"stream_id": 1, "version": 1}:
+            except (DuplicateKeyError, BulkWriteError) as error:
+                duplicate = duplicate_key(error)
+                if duplicate.get("keyPattern") == {"stream_id": 1, "version": 1}:
                     raise ConcurrencyError(stream_id, _shown(expected_version), actual) from error
-                if key_pattern == {"event_id": 1}:
-                    raise DuplicateEventId(stream_id, details.get("keyValue", {}).get("event_id")) from error
+                if duplicate.get("keyPattern") == {"event_id": 1}:
+                    raise DuplicateEventId(stream_id, duplicate.get("keyValue", {}).get("event_id")) from error
                 raise
         if appended:
             self.feed.publish(result.events)
@@ -252,6 +251,10 @@ class MongoEventStore:
         """Check the database answers; raises :class:`StoreUnavailable` otherwise."""
         with unavailable_on_connection_errors("ping"):
             await self._client.admin.command("ping")
+
+    async def drop_database(self) -> None:
+        """Drop the whole database (tests and tooling only: this deletes events)."""
+        await self._client.drop_database(self._db.name)
 
     async def close(self) -> None:
         """Stop the change stream and the live feed, and close the client."""

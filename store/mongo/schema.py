@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NoReturn
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import (
     AutoReconnect,
+    BulkWriteError,
     CollectionInvalid,
     ConnectionFailure,
+    DuplicateKeyError,
     OperationFailure,
     ServerSelectionTimeoutError,
 )
@@ -64,6 +66,7 @@ EVENT_INDEXES = [
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 ILLEGAL_OPERATION = 20
 NAMESPACE_EXISTS = 48
+DUPLICATE_KEY = 11000
 
 
 class ReplicaSetRequired(StoreError):
@@ -105,6 +108,15 @@ def refuse_standalone(error: OperationFailure) -> NoReturn:
             f"?replicaSet=rs0). Server said: {error}"
         ) from error
     raise error
+
+
+def duplicate_key(error: DuplicateKeyError | BulkWriteError) -> Mapping[str, Any]:
+    """Return the details (``keyPattern``, ``keyValue``) of a duplicate-key write
+    error, or ``{}`` when ``error`` is about something else."""
+    if isinstance(error, DuplicateKeyError):
+        return error.details or {}
+    duplicates = [e for e in (error.details or {}).get("writeErrors", []) if e.get("code") == DUPLICATE_KEY]
+    return duplicates[0] if duplicates else {}
 
 
 async def _create(db: AsyncDatabase[Document], name: str, **options: Any) -> bool:

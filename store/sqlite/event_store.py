@@ -23,7 +23,7 @@ from core.events import NewEvent, RecordedEvent
 from core.ports import AppendResult, Collection, ExpectedVersion, Projection, check_expected_version
 from core.projections import CHECKPOINTS, apply_events
 from core.registry import EventTypeRegistry
-from store.appending import earlier_append, record
+from store.appending import check_new_events, earlier_append, record
 from store.codec import EventCodec, dumps, utc_now
 from store.live import LiveFeed
 from store.sqlite.rows import read_events
@@ -72,10 +72,7 @@ class SqliteEventStore:
     async def append(self, stream_id: str, events: Sequence[NewEvent],
                      expected_version: ExpectedVersion) -> AppendResult:
         """See :meth:`core.ports.EventStore.append`."""
-        if not events:
-            raise ValueError("append needs at least one event")
-        if len({e.event_id for e in events}) != len(events):
-            raise ValueError("append repeats an event id")
+        check_new_events(events)
         async with self._lock:
             conn = self._writer
             try:
