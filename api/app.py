@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cross_web import HTTPException
 from starlette.applications import Starlette
@@ -58,6 +59,12 @@ def sqlite_path(store_url: str) -> str:
     return store_url[len(prefix):]
 
 
+def mongo_database(settings: Settings) -> str:
+    """Return the MongoDB database: the one named in the URL path, else ``settings.mongo_database``."""
+    path = urlsplit(settings.store_url).path.strip("/")
+    return path or settings.mongo_database
+
+
 @contextlib.asynccontextmanager
 async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> AsyncIterator[Runtime]:
     """Build the store, projections and processor described by ``settings``; close them on exit.
@@ -80,7 +87,7 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> As
     elif settings.store_url.startswith(("mongodb://", "mongodb+srv://")):
         from store.mongo import MongoEventStore
 
-        store = await MongoEventStore.open(settings.store_url, settings.mongo_database, registry, projections,
+        store = await MongoEventStore.open(settings.store_url, mongo_database(settings), registry, projections,
                                            poll_interval=settings.poll_interval)
     else:
         raise ValueError(f"unsupported store URL scheme: {settings.store_url.split(':', 1)[0]!r}")

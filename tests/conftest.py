@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from pymongo import MongoClient
 
 from tests.support.mongoeco_server import MongoecoUnavailable, running_mongoeco
 from tests.support.server import RunningServer, running_server
@@ -50,6 +51,15 @@ def with_database(uri: str, database: str) -> str:
     """Return ``uri`` naming ``database`` as its default database (the URL path)."""
     parts = urlsplit(uri)
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+
+def drop_database(uri: str, database: str) -> None:
+    """Drop ``database`` on the server at ``uri`` (synchronously, for finalizers)."""
+    client: MongoClient[dict[str, object]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        client.drop_database(database)
+    finally:
+        client.close()
 
 
 HARDENED_ENV = {

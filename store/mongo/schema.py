@@ -8,6 +8,7 @@ Failed capability probes become typed errors here too.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NoReturn
@@ -28,6 +29,7 @@ from core.errors import StoreError, StoreUnavailable
 from core.ports import Collection
 
 Document = dict[str, Any]
+log = logging.getLogger(__name__)
 
 EVENTS = "events"
 COUNTERS = "counters"
@@ -133,11 +135,18 @@ async def _create(db: AsyncDatabase[Document], name: str, **options: Any) -> boo
 
 
 async def ensure_events(db: AsyncDatabase[Document]) -> None:
-    """Create ``events`` (with its validator and indexes) and the counter document."""
+    """Create ``events`` (with its validator and indexes) and the bookkeeping collections.
+
+    An existing ``events`` collection keeps its validator: changing it needs
+    ``collMod``, which the least-privilege application role must not have
+    (docs/mongodb.md). A differing validator is logged for an administrator.
+    """
     if not await _create(db, EVENTS, validator=EVENTS_VALIDATOR, validationLevel="strict",
                          validationAction="error"):
-        await db.command("collMod", EVENTS, validator=EVENTS_VALIDATOR, validationLevel="strict",
-                         validationAction="error")
+        async for info in await db.list_collections(filter={"name": EVENTS}):
+            if info.get("options", {}).get("validator") != EVENTS_VALIDATOR:
+                log.warning("the events collection's validator differs from this version's; an administrator "
+                            "can apply it with collMod (store.mongo.schema.EVENTS_VALIDATOR)")
     await db[EVENTS].create_indexes(EVENT_INDEXES)
     await _create(db, COUNTERS)
     await _create(db, GENERATIONS)
