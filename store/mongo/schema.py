@@ -65,6 +65,7 @@ EVENT_INDEXES = [
     IndexModel([("type", ASCENDING), ("_id", ASCENDING)], name="type_position"),
 ]
 
+SHADOW_SUFFIX = "__b"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 ILLEGAL_OPERATION = 20
 NAMESPACE_EXISTS = 48
@@ -80,15 +81,17 @@ class ReplicaSetRequired(StoreError):
 def physical_name(collection: str, generation: int) -> str:
     """Return the MongoDB collection holding generation ``generation`` of a read model.
 
-    Generation 0 is the plain name; a rebuild writes generation ``n + 1`` into
-    ``<name>__g<n + 1>`` and switches to it when done.
+    Generations alternate between two slots: even ones live in ``<name>``, odd
+    ones in ``<name>__b``. A rebuild fills the slot that is not live and then
+    switches to it, so the set of collection names is fixed and the
+    application role can name every one of them (docker/mongo-init.js).
 
     Raises:
         ValueError: ``collection`` is not a lower-case identifier.
     """
     if not _NAME.match(collection):
         raise ValueError(f"invalid collection name {collection!r}")
-    return collection if generation == 0 else f"{collection}__g{generation}"
+    return collection if generation % 2 == 0 else f"{collection}{SHADOW_SUFFIX}"
 
 
 @contextlib.contextmanager

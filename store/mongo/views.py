@@ -2,13 +2,15 @@
 
 Rebuilds use shadow collections and a switch, never the live rows:
 
-1. A projection's live rows are in *generation* ``g`` of its collections
-   (``accounts`` for 0, ``accounts__g<g>`` after rebuilds); the
-   ``projection_generations`` document ``{_id: <projection>, generation: g}``
-   says which one. Queries and appenders resolve it on every call.
-2. ``rebuild`` replays the log into generation ``g + 1`` in batches, one
-   transaction each (rows and shadow checkpoint together). Appenders keep
-   writing generation ``g``, and readers keep seeing complete old rows.
+1. A projection's live rows are in *generation* ``g`` of its collections;
+   generations alternate between two slots (``accounts`` for even ``g``,
+   ``accounts__b`` for odd), and the ``projection_generations`` document
+   ``{_id: <projection>, generation: g}`` says which one is live. Queries and
+   appenders resolve it on every call.
+2. ``rebuild`` empties the other slot and replays the log into it (generation
+   ``g + 1``) in batches, one transaction each (rows and the slot's own
+   checkpoint together). Appenders keep writing generation ``g``, and readers
+   keep seeing complete old rows.
 3. A final *switch* transaction first writes the position counter document,
    which every append transaction also writes. So the switch and any append
    are serialised: an append that committed first is caught up inside the
@@ -23,8 +25,8 @@ replay, and MongoDB bounds a transaction's lifetime (60 s by default) and size.
 Why not rename: ``renameCollection`` cannot run inside a transaction, so there
 would be a window in which appends write rows that the rebuild never sees.
 
-Old generations are dropped at the start of the next rebuild, so a query that
-resolved the previous generation an instant before a switch still finds it.
+The previous generation stays until the next rebuild empties its slot, so a
+query that resolved it an instant before a switch still finds complete rows.
 Only one rebuild of a given projection may run at a time (the CLI runs one).
 """
 
@@ -46,6 +48,7 @@ from store.mongo.schema import (
     COUNTERS,
     GENERATIONS,
     POSITION_COUNTER,
+    SHADOW_SUFFIX,
     Document,
     ensure_collections,
     physical_name,
@@ -242,7 +245,7 @@ class MongoProjectionStore:
     async def _drop_generations(self, collections: Sequence[Collection], *, keep: int) -> None:
         names = set(await self._db.list_collection_names())
         for collection in collections:
-            pattern = re.compile(rf"^{re.escape(collection.name)}(__g\d+)?$")
+            pattern = re.compile(rf"^{re.escape(collection.name)}({SHADOW_SUFFIX})?$")
             for name in names:
                 if pattern.match(name) and name != physical_name(collection.name, keep):
                     await self._db.drop_collection(name)
