@@ -12,14 +12,13 @@ woken after each reopen to pick up inserts made while it was down.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import OperationFailure, PyMongoError
 
-from store.live import LiveFeed
+from store.live import LiveFeed, cancel
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +50,8 @@ class ChangeStreamWaker:
 
     async def stop(self) -> None:
         """Close the change stream."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         backoff = self._first_backoff

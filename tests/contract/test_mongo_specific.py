@@ -31,12 +31,13 @@ from uuid import uuid4
 import pytest
 from bson import Int64
 from pymongo import AsyncMongoClient
-from pymongo.errors import OperationFailure, WriteError
+from pymongo.errors import AutoReconnect, OperationFailure, WriteError
 
 from core.bank.projections import ACCOUNTS, DAILY_TOTALS, TRANSACTIONS, bank_projections
 from core.errors import ConcurrencyError
 from core.ports import ANY, NO_STREAM, STREAM_EXISTS
 from store.mongo import MongoEventStore, ReplicaSetRequired
+from store.mongo.live import ChangeStreamWaker
 from store.mongo.schema import refuse_standalone
 
 from .bank_events import deposited, new_stream, opened, withdrawn
@@ -259,3 +260,78 @@ async def everything(store: MongoEventStore, collection: str) -> list[tuple[str,
     page = await store.views.find(collection, limit=1000)
     assert not page.has_next
     return list(page.documents)
+
+
+class _FakeFeed:
+    poll_interval = 0.05
+
+    def __init__(self) -> None:
+        self.wakes = 0
+
+    def wake(self) -> None:
+        self.wakes += 1
+
+
+class _DroppingStream:
+    """A change stream that delivers ``changes`` inserts and then drops."""
+
+    def __init__(self, changes: int) -> None:
+        self._changes = changes
+
+    async def __aenter__(self) -> _DroppingStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def __aiter__(self) -> _DroppingStream:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        if self._changes == 0:
+            raise AutoReconnect("connection closed")
+        self._changes -= 1
+        return {"operationType": "insert"}
+
+
+class _Events:
+    """Answers ``watch`` from a script: an exception to raise or a stream to return."""
+
+    def __init__(self, script: list[Any]) -> None:
+        self._script = script
+        self.calls = 0
+
+    async def watch(self, pipeline: Any) -> Any:
+        self.calls += 1
+        step = self._script.pop(0) if self._script else _DroppingStream(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+async def test_the_waker_reopens_a_dropped_change_stream_with_back_off() -> None:
+    # No server: real MongoDB is needed to drop a real stream; fakes script it.
+    events = _Events([AutoReconnect("not yet"), _DroppingStream(2), _DroppingStream(1)])
+    feed = _FakeFeed()
+    waker = ChangeStreamWaker(events, feed, first_backoff=0.01, max_backoff=0.02)  # type: ignore[arg-type]
+    waker.start()
+    async with asyncio.timeout(5):
+        while events.calls < 4:
+            await asyncio.sleep(0.005)
+    await waker.stop()
+
+    assert waker.available is True and waker.opened >= 3
+    # one wake per (re)open, to catch inserts made while it was down, plus one per insert
+    assert feed.wakes >= 3 + 2 + 1
+
+
+async def test_the_waker_gives_up_at_once_when_change_streams_are_refused() -> None:
+    events = _Events([OperationFailure("Unsupported aggregation stage: $changeStream")])
+    waker = ChangeStreamWaker(events, _FakeFeed())  # type: ignore[arg-type]
+    waker.start()
+    async with asyncio.timeout(5):
+        while waker.available is None:
+            await asyncio.sleep(0.005)
+    await waker.stop()
+
+    assert waker.available is False and events.calls == 1
