@@ -12,6 +12,11 @@ Each append is one transaction run by the driver's callback API
 3. Insert the events (``_id`` = position) and apply the inline projections and
    their checkpoints through the same session.
 
+Appends of one process also queue on an asyncio lock: the counter document
+serialises them anyway, and queueing in-process costs nothing where racing
+for the counter costs a write conflict and a driver retry (with back-off) per
+loser. Appends from other processes still meet at the counter document.
+
 A duplicate key on ``(stream_id, version)`` is a concurrent writer that won
 the stream: :class:`ConcurrencyError`, recognised by ``keyPattern``.
 Start-up creates collections, the validator and indexes idempotently, and runs
@@ -21,6 +26,7 @@ a probe transaction: a standalone ``mongod`` fails it with
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -92,6 +98,7 @@ class MongoEventStore:
         self._events = self._db[EVENTS]
         self._codec = EventCodec(registry)
         self._projections = list(projections)
+        self._append_lock = asyncio.Lock()
         self.views = MongoProjectionStore(self._db, self._projections, self._read_from, self._transact)
         self.feed = LiveFeed(self._read_from, self.head_position, poll_interval=poll_interval)
         self.waker = ChangeStreamWaker(self._events, self.feed)
@@ -166,7 +173,8 @@ class MongoEventStore:
 
         with unavailable_on_connection_errors("append"):
             try:
-                result, appended = await self._transact(attempt)
+                async with self._append_lock:
+                    result, appended = await self._transact(attempt)
             except (DuplicateKeyError, BulkWriteError) as error:
                 duplicate = duplicate_key(error)
                 if duplicate.get("keyPattern") == {"stream_id": 1, "version": 1}:
