@@ -57,6 +57,7 @@ from store.mongo.schema import (
     refuse_standalone,
     unavailable_on_connection_errors,
 )
+from store.mongo.snapshot_store import MongoSnapshotStore
 from store.mongo.views import MongoProjectionStore, MongoViewWriter
 
 T = TypeVar("T")
@@ -99,6 +100,7 @@ class MongoEventStore:
         self._codec = EventCodec(registry)
         self._projections = list(projections)
         self._append_lock = asyncio.Lock()
+        self.snapshots = MongoSnapshotStore(self._db)
         self.views = MongoProjectionStore(self._db, self._projections, self._read_from, self._transact)
         self.feed = LiveFeed(self._read_from, self.head_position, poll_interval=poll_interval)
         self.waker = ChangeStreamWaker(self._events, self.feed)
@@ -259,6 +261,11 @@ class MongoEventStore:
         """Check the database answers; raises :class:`StoreUnavailable` otherwise."""
         with unavailable_on_connection_errors("ping"):
             await self._client.admin.command("ping")
+
+    @property
+    def database(self) -> str:
+        """The name of the store's database."""
+        return self._db.name
 
     async def drop_database(self) -> None:
         """Drop the whole database (tests and tooling only: this deletes events)."""

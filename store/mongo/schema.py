@@ -35,6 +35,8 @@ EVENTS = "events"
 COUNTERS = "counters"
 """``{_id: "events", value: <last position>}``: the global position counter."""
 POSITION_COUNTER = "events"
+SNAPSHOTS = "snapshots"
+"""``{_id: stream_id, version, schema_version, state, saved_at}``: aggregate snapshots."""
 GENERATIONS = "projection_generations"
 """``{_id: <projection name>, generation: int}``: which physical collections hold
 a projection's live rows (see :mod:`store.mongo.views`)."""
@@ -151,8 +153,8 @@ async def ensure_events(db: AsyncDatabase[Document]) -> None:
                 log.warning("the events collection's validator differs from this version's; an administrator "
                             "can apply it with collMod (store.mongo.schema.EVENTS_VALIDATOR)")
     await db[EVENTS].create_indexes(EVENT_INDEXES)
-    await _create(db, COUNTERS)
-    await _create(db, GENERATIONS)
+    for name in (COUNTERS, GENERATIONS, SNAPSHOTS):
+        await _create(db, name)
 
 
 async def ensure_collections(db: AsyncDatabase[Document], collections: Iterable[Collection],

@@ -28,7 +28,7 @@ from core.registry import EventTypeRegistry
 from core.snapshots import SnapshotStore
 from store.mongo import MongoEventStore
 from store.sqlite import SqliteEventStore
-from tests.support.raw_events import RawEventWriter, sqlite_raw_writer
+from tests.support.raw_events import RawEventWriter, mongo_raw_writer, sqlite_raw_writer
 
 
 class ContractStore(EventStore, Protocol):
@@ -85,8 +85,14 @@ BACKENDS: dict[str, StoreFactory] = {
     "sqlite": make_sqlite_store,
     "mongo": make_mongo_store,
 }
+def mongo_raw_events(request: pytest.FixtureRequest) -> RawEventWriter:
+    store: MongoEventStore = request.getfixturevalue("store")
+    return mongo_raw_writer(request.getfixturevalue("mongo_uri"), store.database)
+
+
 RAW_WRITERS: dict[str, Callable[[pytest.FixtureRequest], RawEventWriter]] = {
     "sqlite": sqlite_raw_events,
+    "mongo": mongo_raw_events,
 }
 
 
