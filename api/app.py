@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from cross_web import HTTPException
@@ -68,6 +69,12 @@ def sqlite_path(store_url: str) -> str:
     return store_url[len(prefix):]
 
 
+def mongo_database(settings: Settings) -> str:
+    """Return the MongoDB database: the one named in the URL path, else ``settings.mongo_database``."""
+    path = urlsplit(settings.store_url).path.strip("/")
+    return path or settings.mongo_database
+
+
 @contextlib.asynccontextmanager
 async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> AsyncIterator[Runtime]:
     """Build the store, projections and processor described by ``settings``; close them on exit.
@@ -77,6 +84,7 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> As
     Raises:
         ValueError: ``settings.store_url`` has an unsupported scheme.
         StoreUnavailable: the store cannot be reached at start-up.
+        StoreError: MongoDB refuses transactions (a replica set is required).
     """
     registry = EventTypeRegistry()
     register_bank_events(registry)
@@ -86,6 +94,11 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> As
 
         store = SqliteEventStore(sqlite_path(settings.store_url), registry, projections,
                                  poll_interval=settings.poll_interval)
+    elif settings.store_url.startswith(("mongodb://", "mongodb+srv://")):
+        from store.mongo import MongoEventStore
+
+        store = await MongoEventStore.open(settings.store_url, mongo_database(settings), registry, projections,
+                                           poll_interval=settings.poll_interval)
     else:
         raise ValueError(f"unsupported store URL scheme: {settings.store_url.split(':', 1)[0]!r}")
     snapshots = IntervalSnapshotPolicy(store.snapshots, interval=settings.snapshot_interval,

@@ -13,7 +13,8 @@ class Settings(BaseSettings):
 
     Attributes:
         store_url: ``sqlite:///<path>`` (default, a file under ./data) or ``mongodb://...``.
-        mongo_database: database name when ``store_url`` is a MongoDB URL.
+        mongo_database: database name when ``store_url`` is a MongoDB URL that names
+            none in its path (``mongodb://host/<database>?...`` wins).
         poll_interval: seconds between polls for events appended by other processes.
         host, port: where ``chronicle serve`` listens.
         graphiql: ``local`` serves the bundled GraphiQL, ``cdn`` strawberry's

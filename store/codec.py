@@ -39,6 +39,11 @@ def loads(text: str | bytes) -> Any:
     return orjson.loads(text)
 
 
+def to_json_object(value: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``value`` as plain JSON data (``Decimal`` and ``UUID`` become strings)."""
+    return dict(loads(dumps(value)))
+
+
 def utc_now() -> datetime:
     """Return the current time, timezone-aware UTC."""
     return datetime.now(UTC)

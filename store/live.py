@@ -26,6 +26,14 @@ HeadPosition = Callable[[], Awaitable[int]]
 log = logging.getLogger(__name__)
 
 
+async def cancel(task: asyncio.Task[None] | None) -> None:
+    """Cancel a background ``task`` (if any) and wait until it has finished."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class LiveFeed:
     """Process-wide fan-out of newly committed events.
 
@@ -70,11 +78,8 @@ class LiveFeed:
 
     async def stop(self) -> None:
         """Stop the tailer."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     def wake(self) -> None:
         """Ask the tailer to look for new events now (e.g. a change-stream insert)."""

@@ -1,13 +1,66 @@
-"""Fixtures shared by every test package."""
+"""Fixtures shared by every test package.
+
+MongoDB: with ``MONGODB_URI`` set, tests use that server; otherwise a session
+fixture starts a mongoeco wire server (tests/support/mongoeco_server.py). Under
+``CI=true`` a missing mongoeco is an error, never a skip. Tests marked
+``replica_set`` (change streams) run only against ``MONGODB_URI``, because
+mongoeco implements no change streams.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from pymongo import MongoClient
 
+from tests.support.mongoeco_server import MongoecoUnavailable, running_mongoeco
 from tests.support.server import RunningServer, running_server
+
+REAL_MONGODB = os.environ.get("MONGODB_URI")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if REAL_MONGODB:
+        return
+    skip = pytest.mark.skip(reason="needs a real MongoDB replica set: set MONGODB_URI")
+    for item in items:
+        if "replica_set" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def mongo_uri() -> Iterator[str]:
+    """URI of the MongoDB server of this test session (``MONGODB_URI`` or mongoeco)."""
+    if REAL_MONGODB:
+        yield REAL_MONGODB
+        return
+    try:
+        with running_mongoeco() as uri:
+            yield uri
+    except MongoecoUnavailable as error:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"no MongoDB for these tests (set MONGODB_URI or install Python 3.13): {error}")
+
+
+def with_database(uri: str, database: str) -> str:
+    """Return ``uri`` naming ``database`` as its default database (the URL path)."""
+    parts = urlsplit(uri)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+
+def drop_database(uri: str, database: str) -> None:
+    """Drop ``database`` on the server at ``uri`` (synchronously, for finalizers)."""
+    client: MongoClient[dict[str, object]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        client.drop_database(database)
+    finally:
+        client.close()
+
 
 HARDENED_ENV = {
     "CHRONICLE_MAX_SUBSCRIPTIONS_PER_CONNECTION": "3",

@@ -18,11 +18,12 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from uuid import UUID
 
-from core.errors import ConcurrencyError, DuplicateEventId, StoreUnavailable
+from core.errors import ConcurrencyError, StoreUnavailable
 from core.events import NewEvent, RecordedEvent
 from core.ports import AppendResult, Collection, ExpectedVersion, Projection, check_expected_version
 from core.projections import CHECKPOINTS, apply_events
 from core.registry import EventTypeRegistry
+from store.appending import check_new_events, earlier_append, record
 from store.codec import EventCodec, dumps, utc_now
 from store.live import LiveFeed
 from store.sqlite.rows import read_events
@@ -71,10 +72,7 @@ class SqliteEventStore:
     async def append(self, stream_id: str, events: Sequence[NewEvent],
                      expected_version: ExpectedVersion) -> AppendResult:
         """See :meth:`core.ports.EventStore.append`."""
-        if not events:
-            raise ValueError("append needs at least one event")
-        if len({e.event_id for e in events}) != len(events):
-            raise ValueError("append repeats an event id")
+        check_new_events(events)
         async with self._lock:
             conn = self._writer
             try:
@@ -114,32 +112,16 @@ class SqliteEventStore:
         ids = [str(e.event_id) for e in events]
         marks = ",".join("?" * len(ids))
         found = read_events(conn, self._codec, f"event_id IN ({marks})", ids, "position ASC", None)
-        if not found:
-            return None
-        if len(found) == len(ids) and all(e.stream_id == stream_id for e in found) \
-                and [str(e.event_id) for e in found] == ids:
-            return AppendResult(stream_id, tuple(found))
-        raise DuplicateEventId(stream_id, found[0].event_id)
+        return earlier_append(stream_id, events, found)
 
     def _insert(self, conn: sqlite3.Connection, stream_id: str, events: Sequence[NewEvent],
                 version: int, head: int) -> list[RecordedEvent]:
-        now = utc_now()
-        recorded: list[RecordedEvent] = []
-        rows = []
-        for offset, event in enumerate(events, start=1):
-            schema_version = self._codec.schema_version(event)
-            rows.append((head + offset, str(event.event_id), stream_id, version + offset, event.type,
-                         schema_version, dumps(event.data), dumps(event.metadata.to_dict()),
-                         now.isoformat()))
-            recorded.append(RecordedEvent(
-                event_id=event.event_id, type=event.type, data=dict(event.data), metadata=event.metadata,
-                stream_id=stream_id, version=version + offset, position=head + offset, recorded_at=now,
-                schema_version=schema_version,
-            ))
+        recorded = record(self._codec, stream_id, events, version, head, utc_now())
         conn.executemany(
             "INSERT INTO events (position, event_id, stream_id, version, type, schema_version, data,"
             " metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            [(e.position, str(e.event_id), e.stream_id, e.version, e.type, e.schema_version, dumps(e.data),
+              dumps(e.metadata.to_dict()), e.recorded_at.isoformat()) for e in recorded],
         )
         return recorded
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
 from tests.api.client import Api, http_api
+from tests.conftest import drop_database, with_database
 from tests.support.server import RunningServer, start_server, stop_server
 
 
@@ -21,14 +23,25 @@ def _sqlite_url(directory: Path) -> str:
     return f"sqlite:///{directory / 'chronicle.db'}"
 
 
-BACKENDS: dict[str, Callable[[Path], str]] = {"sqlite": _sqlite_url}
+def _mongo_url(request: pytest.FixtureRequest, directory: Path) -> str:
+    """A fresh database on the session's MongoDB, dropped when the session ends."""
+    uri: str = request.getfixturevalue("mongo_uri")
+    database = f"api_{uuid4().hex[:16]}"
+    request.addfinalizer(lambda: drop_database(uri, database))
+    return with_database(uri, database)
+
+
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], str]] = {
+    "sqlite": lambda request, directory: _sqlite_url(directory),
+    "mongo": _mongo_url,
+}
 
 
 @pytest.fixture(scope="session", params=sorted(BACKENDS))
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A fresh store URL of the parametrised backend."""
     directory = tmp_path_factory.mktemp(f"store-{request.param}")
-    return BACKENDS[request.param](directory)
+    return BACKENDS[request.param](request, directory)
 
 
 @pytest.fixture(scope="session")

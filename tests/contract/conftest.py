@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Protocol
+from uuid import uuid4
 
 import pytest
 
@@ -25,8 +26,9 @@ from core.bank.projections import bank_projections
 from core.ports import EventStore, ProjectionStore
 from core.registry import EventTypeRegistry
 from core.snapshots import SnapshotStore
+from store.mongo import MongoEventStore
 from store.sqlite import SqliteEventStore
-from tests.support.raw_events import RawEventWriter, sqlite_raw_writer
+from tests.support.raw_events import RawEventWriter, mongo_raw_writer, sqlite_raw_writer
 
 
 class ContractStore(EventStore, Protocol):
@@ -61,11 +63,36 @@ def sqlite_raw_events(request: pytest.FixtureRequest) -> RawEventWriter:
     return sqlite_raw_writer(tmp_path / "events.db")
 
 
+@asynccontextmanager
+async def make_mongo_store(request: pytest.FixtureRequest) -> AsyncIterator[ContractStore]:
+    """A store on a fresh database of the session's MongoDB server, dropped afterwards.
+
+    mongoeco's unique-indexed inserts slow down as a collection grows, which is
+    one more reason for a database per test (real MongoDB does not care).
+    """
+    uri: str = request.getfixturevalue("mongo_uri")
+    database = f"contract_{uuid4().hex[:16]}"
+    store = await MongoEventStore.open(uri, database, contract_registry(), bank_projections(),
+                                       poll_interval=0.05)
+    try:
+        yield store
+    finally:
+        await store.drop_database()
+        await store.close()
+
+
 BACKENDS: dict[str, StoreFactory] = {
     "sqlite": make_sqlite_store,
+    "mongo": make_mongo_store,
 }
+def mongo_raw_events(request: pytest.FixtureRequest) -> RawEventWriter:
+    store: MongoEventStore = request.getfixturevalue("store")
+    return mongo_raw_writer(request.getfixturevalue("mongo_uri"), store.database)
+
+
 RAW_WRITERS: dict[str, Callable[[pytest.FixtureRequest], RawEventWriter]] = {
     "sqlite": sqlite_raw_events,
+    "mongo": mongo_raw_events,
 }
 
 

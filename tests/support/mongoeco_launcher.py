@@ -44,6 +44,63 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+WRITE_CONFLICT = 112
+
+
+def _label_commit_conflicts_transient() -> None:
+    """Make a commit-time write conflict look like real MongoDB's on the wire.
+
+    mongoeco validates transactions optimistically at commit and, when anything
+    committed since the transaction's snapshot, fails the commit with a bare
+    error ("Write conflict during transaction commit": no code, no labels).
+    Real MongoDB reports ``WriteConflict`` (code 112) labelled
+    ``TransientTransactionError``, which the driver's ``with_transaction``
+    retries. Without the label every concurrent append would fail instead of
+    being retried, so the launcher adds code and label to the error document
+    sent to the client. (Raising a labelled error inside mongoeco instead is
+    wrong: its own session then retries the commit, finds no pending snapshot
+    and reports success for writes it discarded.)
+    """
+    from mongoeco.wire import executor
+
+    original = executor.build_error_document
+
+    def build_error_document(exc: Exception) -> dict[str, object]:
+        document = original(exc)
+        if "code" not in document and str(document.get("errmsg", "")).startswith("Write conflict"):
+            document["code"] = WRITE_CONFLICT
+            document["codeName"] = "WriteConflict"
+            document["errorLabels"] = ["TransientTransactionError"]
+        return document
+
+    executor.build_error_document = build_error_document
+
+
+def _abort_transactions_whose_commit_failed() -> None:
+    """Abort a transaction whose commit failed (e.g. with a write conflict).
+
+    mongoeco leaves such a session's transaction marked active with its pending
+    writes, and the next ``startTransaction`` on the session (the driver's
+    retry) then silently continues it: the retry sees the failed attempt's own
+    writes. Real MongoDB aborts a transaction on a write conflict, so this
+    wrapper aborts it before the error goes back to the client.
+    """
+    from mongoeco.wire.sessions import WireSessionStore
+
+    original = WireSessionStore.commit_transaction
+
+    def commit_transaction(self, body):  # type: ignore[no-untyped-def]
+        try:
+            return original(self, body)
+        except Exception:
+            session = self._require_session(body)
+            if session.transaction_active:
+                session.abort_transaction()
+            raise
+
+    WireSessionStore.commit_transaction = commit_transaction
+
+
 async def _serve(args: argparse.Namespace) -> None:
     from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
@@ -73,6 +130,8 @@ async def _serve(args: argparse.Namespace) -> None:
 
         threading.Thread(target=_watch_stdin, name="stdin-watch", daemon=True).start()
 
+    _label_commit_conflicts_transient()
+    _abort_transactions_whose_commit_failed()
     server = AsyncMongoEcoProxyServer(
         engine=engine, host=args.host, port=args.port, mongodb_dialect=args.dialect
     )

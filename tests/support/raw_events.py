@@ -42,6 +42,42 @@ def sqlite_raw_writer(path: str | Path) -> RawEventWriter:
     return write
 
 
+def mongo_raw_writer(uri: str, database: str) -> RawEventWriter:
+    """Return a :data:`RawEventWriter` for the MongoDB store in ``database`` at ``uri``.
+
+    Like an append, it takes the next position from the counter document inside
+    a transaction, so positions stay gap-free.
+    """
+    from bson import Int64
+    from pymongo import DESCENDING, MongoClient, ReturnDocument
+
+    def write(stream_id: str, event_type: str, data: dict[str, Any], schema_version: int) -> int:
+        client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=10_000)
+        db = client[database]
+
+        def insert(session: Any) -> int:
+            counter = db.counters.find_one_and_update({"_id": "events"}, {"$inc": {"value": Int64(1)}},
+                                                      upsert=True, return_document=ReturnDocument.AFTER,
+                                                      session=session)
+            last = db.events.find_one({"stream_id": stream_id}, sort=[("version", DESCENDING)], session=session)
+            position = int(counter["value"])
+            db.events.insert_one({
+                "_id": Int64(position), "event_id": str(uuid4()), "stream_id": stream_id,
+                "version": (last["version"] if last else 0) + 1, "type": event_type,
+                "schema_version": schema_version, "data": data, "metadata": {},
+                "recorded_at": datetime.now(UTC),
+            }, session=session)
+            return position
+
+        try:
+            with client.start_session() as session:
+                return session.with_transaction(insert)
+        finally:
+            client.close()
+
+    return write
+
+
 def raw_writer_for(store_url: str) -> RawEventWriter:
     """Return the raw writer of the store at ``store_url``.
 
@@ -50,4 +86,8 @@ def raw_writer_for(store_url: str) -> RawEventWriter:
     """
     if store_url.startswith("sqlite:///"):
         return sqlite_raw_writer(store_url[len("sqlite:///"):])
+    if store_url.startswith("mongodb://"):
+        from urllib.parse import urlsplit
+
+        return mongo_raw_writer(store_url, urlsplit(store_url).path.strip("/"))
     raise NotImplementedError(f"no raw event writer for {store_url.split(':', 1)[0]}")
