@@ -16,6 +16,7 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -32,6 +33,9 @@ from api.http import GRAPHQL_RESPONSE_JSON, BodySizeLimit, is_request_error, res
 from api.logs import bind_correlation_id
 from api.metrics import Metrics, TimedEventStore
 from api.operations import operation_routes
+from strawberry.exceptions import ConnectionRejectionError
+
+from api.auth import AuthenticationFailed, Authenticator, bearer_token, connection_token
 from api.schema import build_schema
 from api.settings import Settings
 from api.subscriptions.protocols import LegacyWSHandler, TransportWSHandler
@@ -105,9 +109,11 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         super().__init__(
             build_schema(settings), graphql_ide="graphiql" if settings.graphiql != "off" else None,
             connection_init_wait_timeout=timedelta(seconds=settings.connection_init_wait_timeout),
-            max_subscriptions_per_connection=settings.max_subscriptions_per_connection, **kwargs)
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.allowed_origins, **kwargs)
         self._holder = runtime_holder
         self._settings = settings
+        self._auth = Authenticator(settings)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         context = Context(runtime=self._holder["runtime"], request=request, response=response)
@@ -157,6 +163,9 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
         return response
+from strawberry.exceptions import ConnectionRejectionError
+
+from api.auth import AuthenticationFailed, Authenticator, bearer_token, connection_token
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self._settings.graphiql == "local":
@@ -167,6 +176,9 @@ class ChronicleGraphQL(GraphQL[Context, None]):
 def create_app(settings: Settings | None = None) -> Starlette:
     """Return the Chronicle ASGI app for ``settings`` (from the environment by default)."""
     settings = settings or Settings()
+    if not settings.jwt_configured and not settings.allow_anonymous:
+        raise ValueError("no JWT key configured (CHRONICLE_JWT_SECRET, CHRONICLE_JWT_PUBLIC_KEY_FILE or "
+                         "CHRONICLE_JWT_JWKS_FILE) and anonymous access is off (CHRONICLE_ALLOW_ANONYMOUS)")
     holder: dict[str, Runtime] = {}
     graphql = ChronicleGraphQL(holder, settings)
 
@@ -195,6 +207,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[*cors_middleware(settings), Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
     )
+
+
+def cors_middleware(settings: Settings) -> list[Middleware]:
+    """Return CORS middleware for ``settings.allowed_origins`` (none when the list is empty)."""
+    if not settings.allowed_origins:
+        return []
+    return [Middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["Authorization", "Content-Type", "Accept", "X-Correlation-Id"],
+                       max_age=600)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Annotated
 
 import typer
@@ -47,6 +48,14 @@ def serve(
 
     settings = _settings(store_url, host=host, port=port)
     configure_logging(settings.log_level, settings.log_format)
+    if settings.allow_anonymous is None and not settings.jwt_configured:
+        settings = settings.model_copy(update={"allow_anonymous": True})
+    if settings.allow_anonymous:
+        logging.getLogger("chronicle").warning(
+            "ANONYMOUS ACCESS IS ON: every request without a token acts as 'anonymous' with ALL roles "
+            "(teller, auditor, admin). Development only; for production set CHRONICLE_JWT_SECRET, "
+            "CHRONICLE_JWT_PUBLIC_KEY_FILE or CHRONICLE_JWT_JWKS_FILE and CHRONICLE_ALLOW_ANONYMOUS=false.")
+        console.print("[bold red]WARNING: anonymous access with all roles is ON (development mode)[/]")
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     console.print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
                   f"live ledger at http://{shown_host}:{settings.port}/ ; store: {settings.store_url}")
