@@ -59,7 +59,12 @@ def serve(
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     console.print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
                   f"live ledger at http://{shown_host}:{settings.port}/ ; store: {settings.store_url}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+    try:
+        app_ = create_app(settings)
+    except ValueError as error:
+        console.print(f"[red]cannot start: {error}[/]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_config=None,
                 ws_max_size=settings.ws_max_message_bytes)
 
 

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
         field_suggestions: add "Did you mean ...?" to validation errors.
         ready_max_projection_lag: ``/readyz`` fails when a projection's
             checkpoint is more than this many positions behind the log's head.
-        jwt_secret: HS256 shared secret; tokens must be signed with it.
+        jwt_secret: HS256 shared secret (at least 32 bytes); tokens must be signed with it.
         jwt_public_key_file: PEM file with an RS256 public key.
         jwt_jwks_file: JSON Web Key Set file (RS256 keys, chosen by ``kid``).
         jwt_audience, jwt_issuer: when set, tokens must carry this ``aud`` / ``iss``.
@@ -89,6 +89,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_secret(cls, value: str | None) -> str | None:
+        if value and len(value.encode()) < 32:
+            raise ValueError("CHRONICLE_JWT_SECRET must be at least 32 bytes (RFC 7518 §3.2)")
+        return value or None
 
     @property
     def jwt_configured(self) -> bool:
