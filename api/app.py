@@ -23,19 +23,18 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
+from api.auth import AuthenticationFailed, Authenticator, bearer_token, connection_token
 from api.context import Context, Runtime, accepted_correlation_id
 from api.http import GRAPHQL_RESPONSE_JSON, BodySizeLimit, is_request_error, response_media_type
 from api.logs import bind_correlation_id
 from api.metrics import Metrics, TimedEventStore
 from api.operations import operation_routes
-from strawberry.exceptions import ConnectionRejectionError
-
-from api.auth import AuthenticationFailed, Authenticator, bearer_token, connection_token
 from api.schema import build_schema
 from api.settings import Settings
 from api.subscriptions.protocols import LegacyWSHandler, TransportWSHandler
@@ -121,14 +120,27 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         if correlation_id is not None:
             context.correlation_id = correlation_id
         bind_correlation_id(context.correlation_id)
+        try:
+            context.principal = self._auth.authenticate(bearer_token(request.headers.get("authorization")))
+        except AuthenticationFailed as failure:
+            context.auth_error = failure.reason
         if isinstance(response, Response):
             response.headers["x-correlation-id"] = context.correlation_id
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
-        """Take the correlation id from the ``connection_init`` payload
-        (``{"correlationId": "..."}``); it then applies to every operation on the socket."""
+        """Authenticate the socket from its ``connection_init`` payload (see :mod:`api.auth`;
+        missing or bad credentials refuse it) and take the correlation id from it
+        (``{"correlationId": "..."}``); both then apply to every operation on the socket."""
         params = context.connection_params or {}
+        try:
+            token = connection_token(params)
+            if token is not None:
+                context.principal, context.auth_error = self._auth.authenticate(token), None
+        except AuthenticationFailed as failure:
+            context.principal, context.auth_error = None, failure.reason
+        if context.principal is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": context.auth_error})
         correlation_id = accepted_correlation_id(params.get("correlationId", params.get("correlation_id")))
         if correlation_id is not None:
             context.correlation_id = correlation_id
@@ -163,9 +175,6 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
         return response
-from strawberry.exceptions import ConnectionRejectionError
-
-from api.auth import AuthenticationFailed, Authenticator, bearer_token, connection_token
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self._settings.graphiql == "local":

@@ -8,7 +8,7 @@ from typing import Any
 from strawberry.types import Info as StrawberryInfo
 from uuid6 import uuid7
 
-from api.auth import Principal
+from api.auth import ANONYMOUS, Principal
 from api.metrics import Metrics
 from api.settings import Settings
 from core.commands import CommandContext
@@ -73,8 +73,9 @@ class Context:
 
     @property
     def actor(self) -> str | None:
-        """The subject stamped as ``actor`` on the events this request appends."""
-        return self.principal.subject if self.principal is not None else None
+        """The token's subject, stamped as ``actor`` on the events this request appends
+        (``None`` for anonymous development-mode requests: there is no subject)."""
+        return None if self.principal is None or self.principal is ANONYMOUS else self.principal.subject
 
     def command_context(self) -> CommandContext:
         """Return the metadata source for commands issued by this request."""

@@ -159,5 +159,5 @@ def test_serve_defaults_to_loud_anonymous_dev_mode(tmp_path: Path) -> None:
     with running_server(f"sqlite:///{tmp_path / 'd.db'}", tmp_path / "log",
                         env={"CHRONICLE_JWT_SECRET": ""}) as server:
         body = post(server, OPEN, {"owner": "dev"})
-        assert body["data"]["openAccount"]["events"][0]["metadata"]["actor"] == "anonymous"
+        assert body["data"]["openAccount"]["events"][0]["metadata"].get("actor") is None
         assert "ANONYMOUS ACCESS IS ON" in server.log()
