@@ -19,6 +19,7 @@ from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -26,11 +27,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
+from api.auth import AuthenticationFailed, Authenticator, bearer_token, connection_token
 from api.context import Context, Runtime, accepted_correlation_id
 from api.http import (
     GRAPHQL_RESPONSE_JSON,
@@ -128,9 +131,11 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         super().__init__(
             build_schema(settings), graphql_ide="graphiql" if settings.graphiql != "off" else None,
             connection_init_wait_timeout=timedelta(seconds=settings.connection_init_wait_timeout),
-            max_subscriptions_per_connection=settings.max_subscriptions_per_connection, **kwargs)
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.allowed_origins, **kwargs)
         self._holder = runtime_holder
         self._settings = settings
+        self._auth = Authenticator(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """As strawberry's, but requests refused before execution get a JSON error body
@@ -162,14 +167,27 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         if correlation_id is not None:
             context.correlation_id = correlation_id
         bind_correlation_id(context.correlation_id)
+        try:
+            context.principal = self._auth.authenticate(bearer_token(request.headers.get("authorization")))
+        except AuthenticationFailed as failure:
+            context.auth_error = failure.reason
         if isinstance(response, Response):
             response.headers["x-correlation-id"] = context.correlation_id
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
-        """Take the correlation id from the ``connection_init`` payload
-        (``{"correlationId": "..."}``); it then applies to every operation on the socket."""
+        """Authenticate the socket from its ``connection_init`` payload (see :mod:`api.auth`;
+        missing or bad credentials refuse it) and take the correlation id from it
+        (``{"correlationId": "..."}``); both then apply to every operation on the socket."""
         params = context.connection_params or {}
+        try:
+            token = connection_token(params)
+            if token is not None:
+                context.principal, context.auth_error = self._auth.authenticate(token), None
+        except AuthenticationFailed as failure:
+            context.principal, context.auth_error = None, failure.reason
+        if context.principal is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": context.auth_error})
         correlation_id = accepted_correlation_id(params.get("correlationId", params.get("correlation_id")))
         if correlation_id is not None:
             context.correlation_id = correlation_id
@@ -222,6 +240,9 @@ class ChronicleGraphQL(GraphQL[Context, None]):
 def create_app(settings: Settings | None = None) -> Starlette:
     """Return the Chronicle ASGI app for ``settings`` (from the environment by default)."""
     settings = settings or Settings()
+    if not settings.jwt_configured and not settings.allow_anonymous:
+        raise ValueError("no JWT key configured (CHRONICLE_JWT_SECRET, CHRONICLE_JWT_PUBLIC_KEY_FILE or "
+                         "CHRONICLE_JWT_JWKS_FILE) and anonymous access is off (CHRONICLE_ALLOW_ANONYMOUS)")
     holder: dict[str, Runtime] = {}
     graphql = ChronicleGraphQL(holder, settings)
 
@@ -250,6 +271,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[*cors_middleware(settings), Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
     )
+
+
+def cors_middleware(settings: Settings) -> list[Middleware]:
+    """Return CORS middleware for ``settings.allowed_origins`` (none when the list is empty)."""
+    if not settings.allowed_origins:
+        return []
+    return [Middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["Authorization", "Content-Type", "Accept", "X-Correlation-Id"],
+                       max_age=600)]

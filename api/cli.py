@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Annotated
 
 import typer
@@ -48,10 +49,23 @@ def serve(
 
     settings = _settings(store_url, host=host, port=port)
     configure_logging(settings.log_level, settings.log_format)
+    if settings.allow_anonymous is None and not settings.jwt_configured:
+        settings = settings.model_copy(update={"allow_anonymous": True})
+    if settings.allow_anonymous:
+        logging.getLogger("chronicle").warning(
+            "ANONYMOUS ACCESS IS ON: every request without a token acts as 'anonymous' with ALL roles "
+            "(teller, auditor, admin). Development only; for production set CHRONICLE_JWT_SECRET, "
+            "CHRONICLE_JWT_PUBLIC_KEY_FILE or CHRONICLE_JWT_JWKS_FILE and CHRONICLE_ALLOW_ANONYMOUS=false.")
+        console.print("[bold red]WARNING: anonymous access with all roles is ON (development mode)[/]")
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     console.print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
                   f"live ledger at http://{shown_host}:{settings.port}/ ; store: {settings.store_url}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+    try:
+        app_ = create_app(settings)
+    except ValueError as error:
+        console.print(f"[red]cannot start: {error}[/]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_config=None,
                 ws_max_size=settings.ws_max_message_bytes)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.types import Info as StrawberryInfo
 from uuid6 import uuid7
 
+from api.auth import ANONYMOUS, Principal
 from api.metrics import Metrics
 from api.settings import Settings
 from core.commands import CommandContext
@@ -57,6 +58,8 @@ class Context:
     connection, so every operation on it shares its correlation id.
 
     Attributes:
+        principal: the authenticated caller, ``None`` when authentication failed.
+        auth_error: why authentication failed (client-safe), if it did.
         connection_params: the WebSocket ``connection_init`` payload (set by strawberry).
     """
 
@@ -64,8 +67,15 @@ class Context:
     request: Any = None
     response: Any = None
     correlation_id: str = field(default_factory=lambda: str(uuid7()))
-    actor: str | None = None
+    principal: Principal | None = None
+    auth_error: str | None = None
     connection_params: dict[str, Any] | None = None
+
+    @property
+    def actor(self) -> str | None:
+        """The token's subject, stamped as ``actor`` on the events this request appends
+        (``None`` for anonymous development-mode requests: there is no subject)."""
+        return None if self.principal is None or self.principal is ANONYMOUS else self.principal.subject
 
     def command_context(self) -> CommandContext:
         """Return the metadata source for commands issued by this request."""

@@ -16,6 +16,8 @@ from api.limits import SafeParserCache, limit_extensions
 from api.mutations.close_account import CloseAccountResult, close_account
 from api.mutations.money import DepositResult, WithdrawResult, deposit, withdraw
 from api.mutations.open_account import OpenAccountResult, open_account
+from api.mutations.rebuild_projection import ProjectionRebuilt, rebuild_projection
+from api.permissions import CanAdminister, CanReadAccounts, CanReadLog, CanRunCommands
 from api.queries import accounts as account_queries
 from api.queries import events as event_queries
 from api.queries import history as history_queries
@@ -36,30 +38,40 @@ class ChronicleSchema(strawberry.Schema):
             log.debug("graphql error: %s", error.message)
 
 
+READ_ACCOUNTS = [CanReadAccounts]
+READ_LOG = [CanReadLog]
+COMMAND = [CanRunCommands]
+
+
 @strawberry.type
 class Query:
-    account = strawberry.field(resolver=account_queries.account)
-    accounts = strawberry.field(resolver=account_queries.accounts)
-    account_history = strawberry.field(resolver=history_queries.account_history)
-    transactions = strawberry.field(resolver=account_queries.transactions)
-    daily_totals = strawberry.field(resolver=account_queries.daily_totals)
-    events = strawberry.field(resolver=event_queries.events)
-    stream = strawberry.field(resolver=event_queries.stream)
-    projections = strawberry.field(resolver=event_queries.projections)
+    account = strawberry.field(resolver=account_queries.account, permission_classes=READ_ACCOUNTS)
+    accounts = strawberry.field(resolver=account_queries.accounts, permission_classes=READ_ACCOUNTS)
+    account_history = strawberry.field(resolver=history_queries.account_history,
+                                       permission_classes=READ_ACCOUNTS)
+    transactions = strawberry.field(resolver=account_queries.transactions, permission_classes=READ_ACCOUNTS)
+    daily_totals = strawberry.field(resolver=account_queries.daily_totals, permission_classes=READ_ACCOUNTS)
+    events = strawberry.field(resolver=event_queries.events, permission_classes=READ_LOG)
+    stream = strawberry.field(resolver=event_queries.stream, permission_classes=READ_LOG)
+    projections = strawberry.field(resolver=event_queries.projections, permission_classes=READ_LOG)
 
 
 @strawberry.type
 class Mutation:
-    open_account: OpenAccountResult = strawberry.mutation(resolver=open_account)
-    deposit: DepositResult = strawberry.mutation(resolver=deposit)
-    withdraw: WithdrawResult = strawberry.mutation(resolver=withdraw)
-    close_account: CloseAccountResult = strawberry.mutation(resolver=close_account)
+    open_account: OpenAccountResult = strawberry.mutation(resolver=open_account, permission_classes=COMMAND)
+    deposit: DepositResult = strawberry.mutation(resolver=deposit, permission_classes=COMMAND)
+    withdraw: WithdrawResult = strawberry.mutation(resolver=withdraw, permission_classes=COMMAND)
+    close_account: CloseAccountResult = strawberry.mutation(resolver=close_account, permission_classes=COMMAND)
+    rebuild_projection: ProjectionRebuilt = strawberry.mutation(
+        resolver=rebuild_projection, permission_classes=[CanAdminister],
+        description="Admin only: replay the log into one projection (its name as in `projections`).")
 
 
 @strawberry.type
 class Subscription:
-    events = strawberry.subscription(resolver=event_subscriptions.events)
-    account_events = strawberry.subscription(resolver=event_subscriptions.account_events)
+    events = strawberry.subscription(resolver=event_subscriptions.events, permission_classes=READ_LOG)
+    account_events = strawberry.subscription(resolver=event_subscriptions.account_events,
+                                             permission_classes=READ_LOG)
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

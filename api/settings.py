@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -38,6 +39,16 @@ class Settings(BaseSettings):
         field_suggestions: add "Did you mean ...?" to validation errors.
         ready_max_projection_lag: ``/readyz`` fails when a projection's
             checkpoint is more than this many positions behind the log's head.
+        jwt_secret: HS256 shared secret (at least 32 bytes); tokens must be signed with it.
+        jwt_public_key_file: PEM file with an RS256 public key.
+        jwt_jwks_file: JSON Web Key Set file (RS256 keys, chosen by ``kid``).
+        jwt_audience, jwt_issuer: when set, tokens must carry this ``aud`` / ``iss``.
+        jwt_roles_claim: the claim holding the list of roles (default ``roles``).
+        allow_anonymous: development only: requests without a token act as
+            ``anonymous`` with every role. ``None`` (unset) means off, except that
+            ``chronicle serve`` turns it on when no JWT key is configured.
+        allowed_origins: browser origins trusted for CORS and cross-origin
+            WebSocket handshakes (comma-separated in the environment; ``*`` = any).
     """
 
     model_config = SettingsConfigDict(env_prefix="CHRONICLE_", extra="ignore")
@@ -63,3 +74,31 @@ class Settings(BaseSettings):
     introspection: bool = True
     field_suggestions: bool = True
     ready_max_projection_lag: int = Field(default=1000, ge=0)
+
+    jwt_secret: str | None = Field(default=None, repr=False)
+    jwt_public_key_file: Path | None = None
+    jwt_jwks_file: Path | None = None
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    jwt_roles_claim: str = "roles"
+    allow_anonymous: bool | None = None
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_secret(cls, value: str | None) -> str | None:
+        if value and len(value.encode()) < 32:
+            raise ValueError("CHRONICLE_JWT_SECRET must be at least 32 bytes (RFC 7518 §3.2)")
+        return value or None
+
+    @property
+    def jwt_configured(self) -> bool:
+        """Whether any token verification key is configured."""
+        return bool(self.jwt_secret or self.jwt_public_key_file or self.jwt_jwks_file)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, is_dataclass
-from decimal import Decimal
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from typing import Any
 
 from uuid6 import uuid7
@@ -27,9 +27,31 @@ class CommandContext:
     causation_id: str | None = None
 
 
+def canonical_decimal(value: Decimal) -> str:
+    """Return one text for all equal decimals (``10.5`` / ``10.50``, ``10`` / ``1E+1``), exactly.
+
+    Unlike ``Decimal.normalize()`` under the default context, this never rounds
+    (more than 28 digits) and never raises on huge exponents (``1E+999999999999``
+    from a client): the digits are kept as they are and the exponent range is
+    the widest the ``decimal`` module has; beyond even that, the sign, digits
+    and exponent are written out directly.
+    """
+    if not value.is_finite():
+        return str(value)
+    digits = len(value.as_tuple().digits)
+    try:
+        return str(value.normalize(Context(prec=max(digits, 1), Emax=MAX_EMAX, Emin=MIN_EMIN)))
+    except ArithmeticError:
+        sign, coefficient, exponent = value.as_tuple()
+        text = "".join(map(str, coefficient)).rstrip("0") or "0"
+        assert isinstance(exponent, int)
+        exponent += len(coefficient) - len(text) if text != "0" else 0
+        return f"{'-' if sign else ''}{text}E{exponent:+d}"
+
+
 def _canonical(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value.normalize())  # equal values, equal text: 10.5 / 10.50, 10 / 1E+1
+        return canonical_decimal(value)
     if isinstance(value, dict):
         return {str(k): _canonical(v) for k, v in sorted(value.items())}
     if isinstance(value, (list, tuple)):
