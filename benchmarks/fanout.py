@@ -102,8 +102,9 @@ def measure(kind: str, server: Any, subscribers: int, steady_seconds: float, rat
     with httpx.Client(timeout=30) as http:
         account_id = "x"
         if kind == "chronicle":
-            body = http.post(server.http_url, json={"query": "mutation { openAccount(input: {owner: \"B\", currency: "
-                                                             "\"EUR\"}) { ... on AccountSuccess { account { id } } } }"})
+            document = ('mutation { openAccount(input: {owner: "B", currency: "EUR"}) '
+                        "{ ... on AccountSuccess { account { id } } } }")
+            body = http.post(server.http_url, json={"query": document})
             account_id = body.json()["data"]["openAccount"]["account"]["id"]
         rss_before = rss_mb(server.process.pid)
         ctx = mp.get_context("spawn")

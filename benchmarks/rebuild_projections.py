@@ -40,7 +40,8 @@ async def fill(store: SqliteEventStore, events: int) -> None:
     per_account = max(1, (events - ACCOUNTS) // ACCOUNTS)
     for account_id in ids:
         deposit = {"account_id": account_id, "amount": "1.00", "currency": "EUR", "reference": None}
-        await store.append(ACCOUNT.stream_id(account_id), [NewEvent(MONEY_DEPOSITED, deposit) for _ in range(per_account)], ANY)
+        events = [NewEvent(MONEY_DEPOSITED, deposit) for _ in range(per_account)]
+        await store.append(ACCOUNT.stream_id(account_id), events, ANY)
 
 
 async def chronicle(path: Path, events: int) -> tuple[float, int, dict[str, float]]:
