@@ -2,7 +2,7 @@
 
 Not a test: it prints medians and ratios. Run with::
 
-    uv run python benchmarks/load_account.py [--events 100000] [--repeat 5]
+    uv run python benchmarks/load_account.py [--quick] [--events 100000] [--repeat 5]
 
 The big stream is written straight through ``SqliteEventStore.append`` in
 batches (no projections), which is far faster than 100,000 commands.
@@ -10,12 +10,13 @@ batches (no projections), which is far faster than 100,000 commands.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from _report import parser, row
 
 from core.bank.account import ACCOUNT, ACCOUNT_OPENED, MONEY_DEPOSITED
 from core.bank.events import register_bank_events
@@ -79,12 +80,17 @@ async def main(events: int, repeat: int, interval: int) -> None:
     print(f"{events:,}-event account, snapshot:     {with_snapshot * 1000:9.2f} ms"
           f"  ({with_snapshot / small_time:,.1f}x the 10-event account; {interval // 2} events after it)")
     print(f"speed-up from the snapshot: {without / with_snapshot:,.0f}x")
+    row(f"5 load {events:,}-event account, snapshot", with_snapshot * 1000, "ms", "10-event account",
+        small_time * 1000, "<= 2x the 10-event account", with_snapshot <= 2 * small_time,
+        f"without snapshot {without * 1000:,.1f} ms = {without / small_time:,.0f}x")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--interval", type=int, default=100, help="snapshot interval (events)")
-    options = parser.parse_args()
+    options_parser = parser(__doc__)
+    options_parser.add_argument("--events", type=int, default=100_000)
+    options_parser.add_argument("--repeat", type=int, default=5)
+    options_parser.add_argument("--interval", type=int, default=100, help="snapshot interval (events)")
+    options = options_parser.parse_args()
+    if options.quick:
+        options.events = 20_000
     asyncio.run(main(options.events, options.repeat, options.interval))
