@@ -151,6 +151,11 @@ class ChronicleGraphQL(GraphQL[Context, None]):
                                      response_media_type(request.headers.get("accept")))
         await response(scope, receive, send)
 
+    def encode_json(self, data: object) -> str:
+        """Serialise responses with orjson (several times faster than ``json.dumps``).
+        Text, not bytes: WebSocket messages must go out as text frames."""
+        return orjson.dumps(data).decode()
+
     def parse_json(self, data: str | bytes) -> Any:
         """Parse a request body; anything but a JSON object (or a batch list) is a 400."""
         try:

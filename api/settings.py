@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     graphiql: Literal["local", "cdn", "off"] = "local"
     max_page_size: int = Field(default=100, ge=1, le=10_000)
     log_level: str = "INFO"
-    snapshot_interval: int = Field(default=100, ge=0)
+    snapshot_interval: int = Field(default=20, ge=0)
     snapshot_intervals: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     log_format: Literal["json", "console"] = "json"
     max_query_depth: int = Field(default=10, ge=1)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from _report import parser, row
 
+from api.settings import Settings
 from core.bank.account import ACCOUNT, ACCOUNT_OPENED, MONEY_DEPOSITED
 from core.bank.events import register_bank_events
 from core.events import NewEvent
@@ -62,8 +63,10 @@ async def main(events: int, repeat: int, interval: int) -> None:
         small = await write_account(store, "00000000-0000-7000-8000-0000000005a1", 10)
         print(f"wrote {events + 10:,} events in {time.perf_counter() - began:.1f} s")
 
-        plain = CommandProcessor(store)
-        snapshotting = CommandProcessor(store, snapshots=IntervalSnapshotPolicy(store.snapshots, interval=interval))
+        # cache_size=0: every load is a cold load from the store, as after a restart.
+        plain = CommandProcessor(store, cache_size=0)
+        snapshotting = CommandProcessor(store, snapshots=IntervalSnapshotPolicy(store.snapshots, interval=interval),
+                                        cache_size=0)
         await snapshotting.load(ACCOUNT, big)  # the first load folds everything and saves a snapshot
         deposit = {"account_id": big.split("-", 1)[1], "amount": "1.00", "currency": "EUR", "reference": None}
         past_snapshot = [NewEvent(MONEY_DEPOSITED, deposit) for _ in range(interval // 2)]
@@ -89,7 +92,8 @@ if __name__ == "__main__":
     options_parser = parser(__doc__)
     options_parser.add_argument("--events", type=int, default=100_000)
     options_parser.add_argument("--repeat", type=int, default=5)
-    options_parser.add_argument("--interval", type=int, default=100, help="snapshot interval (events)")
+    options_parser.add_argument("--interval", type=int, default=Settings().snapshot_interval,
+                                help="snapshot interval (events; default: the server's CHRONICLE_SNAPSHOT_INTERVAL)")
     options = options_parser.parse_args()
     if options.quick:
         options.events = 20_000

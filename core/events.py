@@ -9,7 +9,7 @@ metadata and a client-suppliable UUIDv7 ``event_id``; a *recorded* event adds th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -44,13 +44,16 @@ class EventMetadata:
 
     def to_dict(self) -> dict[str, str]:
         """Return the metadata as a JSON object without ``None`` entries."""
-        return {key: value for key, value in asdict(self).items() if value is not None}
+        return {name: value for name in _METADATA_FIELDS if (value := getattr(self, name)) is not None}
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> EventMetadata:
         """Build metadata from a stored JSON object, ignoring unknown keys."""
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: str(v) for k, v in raw.items() if k in known and v is not None})
+
+
+_METADATA_FIELDS = tuple(f.name for f in fields(EventMetadata))
 
 
 @dataclass(frozen=True, slots=True)

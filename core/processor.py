@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid5
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
@@ -61,6 +62,15 @@ class Loaded(Generic[S]):
 
 
 @dataclass(frozen=True, slots=True)
+class _Cached:
+    """A stream's latest known state, its version and the version of its last snapshot."""
+
+    state: Any
+    version: int
+    snapshot_version: int
+
+
+@dataclass(frozen=True, slots=True)
 class CommandOutcome(Generic[S]):
     """What a successful command did.
 
@@ -84,14 +94,40 @@ class CommandProcessor:
         snapshots: optional snapshot policy; loading then starts at the latest
             valid snapshot.
         max_attempts: decide/append attempts per command under write conflicts.
+        cache_size: how many streams' latest states are kept in memory (0 = none).
+
+    The state cache (Axon calls it an aggregate cache) is a starting point, never
+    a source of truth: a load from the cache still reads every event after the
+    cached version, so another process's appends are always seen, and the
+    append's expected version guards the rest. Aggregate states must therefore
+    be immutable values.
     """
 
     def __init__(self, store: EventStore, *, snapshots: SnapshotPolicy | None = None,
-                 max_attempts: int = 10) -> None:
+                 max_attempts: int = 10, cache_size: int = 10_000) -> None:
         self._store = store
         self._snapshots = snapshots
         self._max_attempts = max_attempts
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def _keep(self, aggregate: AggregateType[S], stream_id: str, state: S, version: int,
+                    snapshot_version: int) -> None:
+        """Snapshot ``state`` if the policy asks for it, and cache it as the stream's latest."""
+        if self._snapshots is not None and version > snapshot_version and \
+                await self._snapshots.maybe_save(aggregate, stream_id, state, version, version - snapshot_version):
+            snapshot_version = version
+        if version > 0:
+            self._remember(stream_id, state, version, snapshot_version)
+
+    def _remember(self, stream_id: str, state: object, version: int, snapshot_version: int) -> None:
+        if self._cache_size <= 0:
+            return
+        self._cache[stream_id] = _Cached(state, version, snapshot_version)
+        self._cache.move_to_end(stream_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     async def load(self, aggregate: AggregateType[S], stream_id: str, *,
                    to_version: int | None = None, as_of: datetime | None = None) -> Loaded[S]:
@@ -105,15 +141,19 @@ class CommandProcessor:
         Returns:
             The state and the version of the last folded event (0 = nothing folded).
         """
-        state, version = aggregate.initial, 0
-        if self._snapshots is not None and as_of is None:
+        latest = to_version is None and as_of is None
+        state, version, snapshot_version = aggregate.initial, 0, 0
+        cached = self._cache.get(stream_id) if latest else None
+        if cached is not None:
+            state, version, snapshot_version = cached.state, cached.version, cached.snapshot_version
+        elif self._snapshots is not None and as_of is None:
             snapshot = await self._snapshots.latest(aggregate, stream_id)
             if snapshot is not None and (to_version is None or snapshot[1] <= to_version):
                 state, version = snapshot
+                snapshot_version = version
         limit = None if to_version is None else max(to_version - version, 0)
         events = await self._store.read_stream(stream_id, from_version=version + 1, limit=limit) \
             if limit != 0 else []
-        folded = 0
         for event in events:
             if to_version is not None and event.version > to_version:
                 break
@@ -121,9 +161,8 @@ class CommandProcessor:
                 break
             state = aggregate.evolve(state, event)
             version = event.version
-            folded += 1
-        if self._snapshots is not None and to_version is None and as_of is None:
-            await self._snapshots.maybe_save(aggregate, stream_id, state, version, folded)
+        if latest:
+            await self._keep(aggregate, stream_id, state, version, snapshot_version)
         return Loaded(state, version)
 
     async def execute(
@@ -166,8 +205,13 @@ class CommandProcessor:
             if expected_version is not None:
                 return await self._attempt(aggregate, stream_id, command, context,
                                            expected_version, idempotency_key, digest)
+            try:  # the common case, without the cost of setting up a retry loop
+                return await self._attempt(aggregate, stream_id, command, context, None, idempotency_key, digest)
+            except ConcurrencyError:
+                if self._max_attempts <= 1:
+                    raise
             retrying = AsyncRetrying(
-                stop=stop_after_attempt(self._max_attempts),
+                stop=stop_after_attempt(self._max_attempts - 1),
                 wait=wait_random_exponential(multiplier=0.002, max=0.1),
                 retry=retry_if_exception_type(ConcurrencyError),
                 reraise=True,
@@ -200,7 +244,10 @@ class CommandProcessor:
             assert idempotency_key is not None
             raise IdempotencyKeyReused(idempotency_key)
         if result.events[0].version == loaded.version + 1:
-            return CommandOutcome(aggregate.fold(result.events, loaded.state), result.events)
+            state = aggregate.fold(result.events, loaded.state)
+            cached = self._cache.get(stream_id)
+            await self._keep(aggregate, stream_id, state, result.version, cached.snapshot_version if cached else 0)
+            return CommandOutcome(state, result.events)
         # The store returned an earlier identical append (same event ids).
         replayed = await self.load(aggregate, stream_id, to_version=result.version)
         return CommandOutcome(replayed.state, result.events, replayed=True)

@@ -17,7 +17,7 @@ from core.errors import StoreError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_INTERVAL = 100
+DEFAULT_INTERVAL = 20
 """Events folded past the last snapshot before a new one is saved."""
 
 
@@ -65,8 +65,10 @@ class SnapshotPolicy(Protocol):
         ...
 
     async def maybe_save(self, aggregate: AggregateType[Any], stream_id: str, state: Any,
-                         version: int, events_folded: int) -> None:
-        """Save a snapshot when the policy's interval says so."""
+                         version: int, events_since_snapshot: int) -> bool:
+        """Save a snapshot of ``state`` at ``version`` when the policy's interval
+        says so; ``events_since_snapshot`` counts the stream's events after its
+        last snapshot. Returns whether a snapshot was saved."""
         ...
 
 
@@ -114,13 +116,16 @@ class IntervalSnapshotPolicy:
             return None
 
     async def maybe_save(self, aggregate: AggregateType[Any], stream_id: str, state: Any,
-                         version: int, events_folded: int) -> None:
-        """Save ``state`` at ``version`` when at least N events were folded past the snapshot."""
+                         version: int, events_since_snapshot: int) -> bool:
+        """Save ``state`` at ``version`` when at least N events follow the last
+        snapshot; return whether a snapshot was saved."""
         every = self.interval(aggregate)
-        if every == 0 or events_folded < every or aggregate.to_snapshot is None:
-            return
+        if every == 0 or events_since_snapshot < every or aggregate.to_snapshot is None:
+            return False
         snapshot = Snapshot(stream_id, version, aggregate.to_snapshot(state), aggregate.schema_version)
         try:
             await self.store.save(snapshot)
         except StoreError:
             log.warning("could not save a snapshot of %s at version %d", stream_id, version, exc_info=True)
+            return False
+        return True

@@ -21,9 +21,12 @@ ACCOUNT_ID = "0193a0c4-0000-7000-8000-000000000001"
 STREAM = ACCOUNT.stream_id(ACCOUNT_ID)
 
 
-def processor(store: EventStore, snapshots: SnapshotStore | None, interval: int = 3) -> CommandProcessor:
+def processor(store: EventStore, snapshots: SnapshotStore | None, interval: int = 3,
+              cache_size: int = 0) -> CommandProcessor:
+    """A processor whose loads go to the store (no state cache, unless asked), so
+    these tests see what snapshots alone do."""
     policy = None if snapshots is None else IntervalSnapshotPolicy(snapshots, interval=interval)
-    return CommandProcessor(store, snapshots=policy)
+    return CommandProcessor(store, snapshots=policy, cache_size=cache_size)
 
 
 async def run_history(chronicle: CommandProcessor, deposits: int) -> None:
@@ -111,3 +114,21 @@ async def test_an_unreadable_snapshot_is_ignored(store: EventStore, snapshot_sto
     await snapshot_store.save(Snapshot(STREAM, 4, {"balance": "not money"}, ACCOUNT.schema_version))
 
     assert await chronicle.load(ACCOUNT, STREAM) == truth
+
+
+async def test_a_cached_hot_stream_still_gets_snapshots(store: EventStore, snapshot_store: SnapshotStore) -> None:
+    await run_history(processor(store, snapshot_store, interval=3, cache_size=100), deposits=10)
+
+    snapshot = await snapshot_store.load(STREAM)
+    assert snapshot is not None and snapshot.version >= 10
+
+
+async def test_the_state_cache_never_hides_another_writers_events(store: EventStore) -> None:
+    cached = processor(store, None, cache_size=100)
+    await run_history(cached, deposits=1)  # cached at version 3
+    other = processor(store, None)  # e.g. another process on the same store
+    await other.execute(ACCOUNT, STREAM, DepositMoney(ACCOUNT_ID, Decimal(7)), context=CommandContext())
+
+    loaded = await cached.load(ACCOUNT, STREAM)
+    assert loaded == await processor(store, None).load(ACCOUNT, STREAM)
+    assert (loaded.version, loaded.state.balance) == (4, Decimal("7.50"))
