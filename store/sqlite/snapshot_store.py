@@ -13,6 +13,7 @@ import sqlite3
 from core.errors import StoreUnavailable
 from core.snapshots import Snapshot
 from store.codec import dumps, loads, utc_now
+from store.sqlite.schema import begin_immediate
 
 SNAPSHOTS_DDL = """
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -32,11 +33,13 @@ class SqliteSnapshotStore:
         reader: connection for loads.
         writer: the event store's writer connection (autocommit mode).
         write_lock: the event store's in-process write lock.
+        write_lock_timeout: seconds a write waits for another process's write lock.
     """
 
     def __init__(self, reader: sqlite3.Connection, writer: sqlite3.Connection,
-                 write_lock: asyncio.Lock) -> None:
+                 write_lock: asyncio.Lock, *, write_lock_timeout: float = 5.0) -> None:
         self._reader = reader
+        self._write_lock_timeout = write_lock_timeout
         self._writer = writer
         self._lock = write_lock
         writer.executescript(SNAPSHOTS_DDL)
@@ -56,6 +59,7 @@ class SqliteSnapshotStore:
     async def save(self, snapshot: Snapshot) -> None:
         """See :meth:`core.snapshots.SnapshotStore.save` (one UPSERT, atomic)."""
         async with self._lock:
+            await begin_immediate(self._writer, self._write_lock_timeout)
             try:
                 self._writer.execute(
                     "INSERT INTO snapshots (stream_id, version, schema_version, state, saved_at)"
@@ -67,13 +71,22 @@ class SqliteSnapshotStore:
                     (snapshot.stream_id, snapshot.version, snapshot.schema_version, dumps(snapshot.state),
                      utc_now().isoformat()),
                 )
-            except sqlite3.OperationalError as error:
-                raise StoreUnavailable(f"snapshot write failed: {error}") from error
+                self._writer.execute("COMMIT")
+            except BaseException as error:
+                self._writer.execute("ROLLBACK")
+                if isinstance(error, sqlite3.OperationalError):
+                    raise StoreUnavailable(f"snapshot write failed: {error}") from error
+                raise
 
     async def delete_all(self) -> None:
         """See :meth:`core.snapshots.SnapshotStore.delete_all`."""
         async with self._lock:
+            await begin_immediate(self._writer, self._write_lock_timeout)
             try:
                 self._writer.execute("DELETE FROM snapshots")
-            except sqlite3.OperationalError as error:
-                raise StoreUnavailable(f"snapshot delete failed: {error}") from error
+                self._writer.execute("COMMIT")
+            except BaseException as error:
+                self._writer.execute("ROLLBACK")
+                if isinstance(error, sqlite3.OperationalError):
+                    raise StoreUnavailable(f"snapshot delete failed: {error}") from error
+                raise
