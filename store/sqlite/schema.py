@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
+from collections.abc import AsyncIterator
 
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
@@ -94,10 +96,31 @@ async def begin_immediate(conn: sqlite3.Connection, timeout: float) -> None:
             the database failed otherwise.
     """
     try:
-        async for attempt in AsyncRetrying(retry=retry_if_exception(_busy), stop=stop_after_delay(timeout),
-                                           wait=wait_exponential_jitter(initial=0.005, max=0.1), reraise=True):
+        async for attempt in AsyncRetrying(
+                retry=retry_if_exception(_busy), stop=stop_after_delay(timeout), reraise=True,
+                wait=wait_exponential_jitter(multiplier=0.005, jitter=0.005, max=0.1)):
             with attempt:
                 conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
         reason = f"the write lock was held elsewhere for {timeout:g}s" if _busy(error) else "unreachable"
         raise StoreUnavailable(f"event store busy or unreachable ({reason}): {error}") from error
+
+
+@contextlib.asynccontextmanager
+async def write_transaction(conn: sqlite3.Connection, timeout: float, what: str) -> AsyncIterator[None]:
+    """Run the block in a write transaction (:func:`begin_immediate`): commit when it
+    ends, roll back when it raises.
+
+    Raises:
+        StoreUnavailable: no write lock within ``timeout`` seconds, or the database
+            failed during ``what``.
+    """
+    await begin_immediate(conn, timeout)
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException as error:
+        conn.execute("ROLLBACK")
+        if isinstance(error, sqlite3.OperationalError):
+            raise StoreUnavailable(f"{what} failed: {error}") from error
+        raise

@@ -13,7 +13,7 @@ import sqlite3
 from core.errors import StoreUnavailable
 from core.snapshots import Snapshot
 from store.codec import dumps, loads, utc_now
-from store.sqlite.schema import begin_immediate
+from store.sqlite.schema import write_transaction
 
 SNAPSHOTS_DDL = """
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -58,35 +58,19 @@ class SqliteSnapshotStore:
 
     async def save(self, snapshot: Snapshot) -> None:
         """See :meth:`core.snapshots.SnapshotStore.save` (one UPSERT, atomic)."""
-        async with self._lock:
-            await begin_immediate(self._writer, self._write_lock_timeout)
-            try:
-                self._writer.execute(
-                    "INSERT INTO snapshots (stream_id, version, schema_version, state, saved_at)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET"
-                    " version = excluded.version, schema_version = excluded.schema_version,"
-                    " state = excluded.state, saved_at = excluded.saved_at"
-                    " WHERE excluded.version >= snapshots.version"
-                    " OR excluded.schema_version != snapshots.schema_version",
-                    (snapshot.stream_id, snapshot.version, snapshot.schema_version, dumps(snapshot.state),
-                     utc_now().isoformat()),
-                )
-                self._writer.execute("COMMIT")
-            except BaseException as error:
-                self._writer.execute("ROLLBACK")
-                if isinstance(error, sqlite3.OperationalError):
-                    raise StoreUnavailable(f"snapshot write failed: {error}") from error
-                raise
+        async with self._lock, write_transaction(self._writer, self._write_lock_timeout, "snapshot write"):
+            self._writer.execute(
+                "INSERT INTO snapshots (stream_id, version, schema_version, state, saved_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET"
+                " version = excluded.version, schema_version = excluded.schema_version,"
+                " state = excluded.state, saved_at = excluded.saved_at"
+                " WHERE excluded.version >= snapshots.version"
+                " OR excluded.schema_version != snapshots.schema_version",
+                (snapshot.stream_id, snapshot.version, snapshot.schema_version, dumps(snapshot.state),
+                 utc_now().isoformat()),
+            )
 
     async def delete_all(self) -> None:
         """See :meth:`core.snapshots.SnapshotStore.delete_all`."""
-        async with self._lock:
-            await begin_immediate(self._writer, self._write_lock_timeout)
-            try:
-                self._writer.execute("DELETE FROM snapshots")
-                self._writer.execute("COMMIT")
-            except BaseException as error:
-                self._writer.execute("ROLLBACK")
-                if isinstance(error, sqlite3.OperationalError):
-                    raise StoreUnavailable(f"snapshot delete failed: {error}") from error
-                raise
+        async with self._lock, write_transaction(self._writer, self._write_lock_timeout, "snapshot delete"):
+            self._writer.execute("DELETE FROM snapshots")
