@@ -96,7 +96,8 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> As
         from store.sqlite import SqliteEventStore
 
         store = SqliteEventStore(sqlite_path(settings.store_url), registry, projections,
-                                 poll_interval=settings.poll_interval)
+                                 poll_interval=settings.poll_interval,
+                                 write_lock_timeout=settings.sqlite_write_lock_timeout)
     elif settings.store_url.startswith(("mongodb://", "mongodb+srv://")):
         from store.mongo import MongoEventStore
 

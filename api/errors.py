@@ -37,7 +37,8 @@ def classify(error: GraphQLError, correlation_id: str | None) -> GraphQLError:
         return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
                             None, extensions)
     if isinstance(original, StoreUnavailable):
-        log.warning("store unavailable", extra={"correlation_id": correlation_id}, exc_info=original)
+        # an outage, not a bug: the driver's message says enough, and a traceback per request would flood the log
+        log.warning("store unavailable: %s", original, extra={"correlation_id": correlation_id})
         return GraphQLError("The event store is unavailable; retry later", error.nodes, error.source,
                             error.positions, error.path, None, {"code": "STORE_UNAVAILABLE"})
     if error.path is None and error.nodes and not isinstance(original, ChronicleError):

@@ -12,6 +12,7 @@ from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import ErrorCodes
+from api.executor import ChronicleExecutor
 from api.limits import SafeParserCache, limit_extensions
 from api.mutations.close_account import CloseAccountResult, close_account
 from api.mutations.money import DepositResult, WithdrawResult, deposit, withdraw
@@ -84,6 +85,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[error_types.Error],
         scalar_overrides={Decimal: DecimalScalar},
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
+        execution_context_class=ChronicleExecutor,
         # limits before ErrorCodes, so a limit's code is set before errors are classified
         extensions=[*limit_extensions(settings), ErrorCodes, lambda: SafeParserCache(maxsize=512),
                     lambda: ValidationCache(maxsize=512)],

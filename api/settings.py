@@ -17,6 +17,8 @@ class Settings(BaseSettings):
         mongo_database: database name when ``store_url`` is a MongoDB URL that names
             none in its path (``mongodb://host/<database>?...`` wins).
         poll_interval: seconds between polls for events appended by other processes.
+        sqlite_write_lock_timeout: SQLite only: seconds a write waits (without blocking
+            other requests) for a write lock another process holds, then STORE_UNAVAILABLE.
         host, port: where ``chronicle serve`` listens.
         graphiql: ``local`` serves the bundled GraphiQL, ``cdn`` strawberry's
             CDN page, ``off`` none.
@@ -56,6 +58,7 @@ class Settings(BaseSettings):
     store_url: str = "sqlite:///data/chronicle.db"
     mongo_database: str = "chronicle"
     poll_interval: float = Field(default=0.5, gt=0, le=60)
+    sqlite_write_lock_timeout: float = Field(default=5.0, gt=0, le=600)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     graphiql: Literal["local", "cdn", "off"] = "local"

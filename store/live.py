@@ -18,6 +18,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
+from core.errors import StoreUnavailable
 from core.events import RecordedEvent
 
 ReadAll = Callable[[int, int], Awaitable[list[RecordedEvent]]]
@@ -58,6 +59,7 @@ class LiveFeed:
         self._changed: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
+        self._store_down = False
         self.subscribers = 0
 
     @property
@@ -120,8 +122,17 @@ class LiveFeed:
                         break
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the store may be briefly unreachable; try again next tick
+            except StoreUnavailable as error:  # an outage: say so once, not every tick
+                if not self._store_down:
+                    log.warning("live feed: store unavailable, retrying every %ss: %s", self.poll_interval, error)
+                self._store_down = True
+                continue
+            except Exception:  # anything else may be transient too; try again next tick
                 log.warning("live feed could not read the store; retrying", exc_info=True)
+                continue
+            if self._store_down:
+                self._store_down = False
+                log.warning("live feed: store reachable again")
 
     def _from_ring(self, position: int) -> list[RecordedEvent] | None:
         if not self._ring or position < self._ring[0].position or position > self._head:

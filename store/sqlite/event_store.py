@@ -7,7 +7,12 @@ transaction: positions are gap-free and in commit order. Inline projections run
 in the append's transaction. Triggers refuse any UPDATE or DELETE of events.
 
 Calls run on the event loop thread: each statement is a sub-millisecond local
-file operation, which costs less than a hop to a worker thread.
+file operation, which costs less than a hop to a worker thread. The one wait
+that is not, for a write lock another process holds, happens on the loop
+(:func:`store.sqlite.schema.begin_immediate`): SQLite itself waits at most
+20 ms, so health checks, reads and subscriptions go on meanwhile, and an append
+that cannot get the lock within ``write_lock_timeout`` fails with
+``StoreUnavailable``.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from store.appending import check_new_events, earlier_append, record
 from store.codec import EventCodec, dumps, utc_now
 from store.live import LiveFeed
 from store.sqlite.rows import read_events
-from store.sqlite.schema import EVENTS_DDL, connect, create_collection
+from store.sqlite.schema import EVENTS_DDL, WRITER_BUSY_TIMEOUT_MS, begin_immediate, connect, create_collection
 from store.sqlite.snapshot_store import SqliteSnapshotStore
 from store.sqlite.views import SqliteProjectionStore, SqliteViewWriter
 
@@ -40,6 +45,7 @@ class SqliteEventStore:
         registry: event types and upcasters applied on every read.
         projections: inline projections applied in each append's transaction.
         poll_interval: seconds between polls for events appended by other processes.
+        write_lock_timeout: seconds a write waits for another process's write lock.
 
     Attributes:
         views: the read models (:class:`SqliteProjectionStore`) in the same file.
@@ -48,12 +54,14 @@ class SqliteEventStore:
     """
 
     def __init__(self, path: str | Path, registry: EventTypeRegistry,
-                 projections: Sequence[Projection] = (), *, poll_interval: float = 0.5) -> None:
+                 projections: Sequence[Projection] = (), *, poll_interval: float = 0.5,
+                 write_lock_timeout: float = 5.0) -> None:
         target = str(path)
         if target != ":memory:" and not target.startswith("file:"):
             Path(target).parent.mkdir(parents=True, exist_ok=True)
         self._codec = EventCodec(registry)
-        self._writer = connect(target)
+        self._writer = connect(target, WRITER_BUSY_TIMEOUT_MS)
+        self._write_lock_timeout = write_lock_timeout
         self._writer.executescript(EVENTS_DDL)
         create_collection(self._writer, Collection(CHECKPOINTS))
         for projection in projections:
@@ -63,8 +71,9 @@ class SqliteEventStore:
         self._lock = asyncio.Lock()
         self._projections = list(projections)
         self.views = SqliteProjectionStore(self._reader, self._writer, self._lock, self._projections,
-                                           self._codec)
-        self.snapshots = SqliteSnapshotStore(self._reader, self._writer, self._lock)
+                                           self._codec, write_lock_timeout=write_lock_timeout)
+        self.snapshots = SqliteSnapshotStore(self._reader, self._writer, self._lock,
+                                             write_lock_timeout=write_lock_timeout)
         self.feed = LiveFeed(self._read_from, self.head_position, poll_interval=poll_interval)
 
     # -- writing ------------------------------------------------------------------------
@@ -75,10 +84,7 @@ class SqliteEventStore:
         check_new_events(events)
         async with self._lock:
             conn = self._writer
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:
-                raise StoreUnavailable(f"event store is busy or unreachable: {error}") from error
+            await begin_immediate(conn, self._write_lock_timeout)
             try:
                 earlier = self._earlier_append(conn, stream_id, events)
                 if earlier is not None:

@@ -13,6 +13,7 @@ import sqlite3
 from core.errors import StoreUnavailable
 from core.snapshots import Snapshot
 from store.codec import dumps, loads, utc_now
+from store.sqlite.schema import write_transaction
 
 SNAPSHOTS_DDL = """
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -32,11 +33,13 @@ class SqliteSnapshotStore:
         reader: connection for loads.
         writer: the event store's writer connection (autocommit mode).
         write_lock: the event store's in-process write lock.
+        write_lock_timeout: seconds a write waits for another process's write lock.
     """
 
     def __init__(self, reader: sqlite3.Connection, writer: sqlite3.Connection,
-                 write_lock: asyncio.Lock) -> None:
+                 write_lock: asyncio.Lock, *, write_lock_timeout: float = 5.0) -> None:
         self._reader = reader
+        self._write_lock_timeout = write_lock_timeout
         self._writer = writer
         self._lock = write_lock
         writer.executescript(SNAPSHOTS_DDL)
@@ -55,25 +58,19 @@ class SqliteSnapshotStore:
 
     async def save(self, snapshot: Snapshot) -> None:
         """See :meth:`core.snapshots.SnapshotStore.save` (one UPSERT, atomic)."""
-        async with self._lock:
-            try:
-                self._writer.execute(
-                    "INSERT INTO snapshots (stream_id, version, schema_version, state, saved_at)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET"
-                    " version = excluded.version, schema_version = excluded.schema_version,"
-                    " state = excluded.state, saved_at = excluded.saved_at"
-                    " WHERE excluded.version >= snapshots.version"
-                    " OR excluded.schema_version != snapshots.schema_version",
-                    (snapshot.stream_id, snapshot.version, snapshot.schema_version, dumps(snapshot.state),
-                     utc_now().isoformat()),
-                )
-            except sqlite3.OperationalError as error:
-                raise StoreUnavailable(f"snapshot write failed: {error}") from error
+        async with self._lock, write_transaction(self._writer, self._write_lock_timeout, "snapshot write"):
+            self._writer.execute(
+                "INSERT INTO snapshots (stream_id, version, schema_version, state, saved_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET"
+                " version = excluded.version, schema_version = excluded.schema_version,"
+                " state = excluded.state, saved_at = excluded.saved_at"
+                " WHERE excluded.version >= snapshots.version"
+                " OR excluded.schema_version != snapshots.schema_version",
+                (snapshot.stream_id, snapshot.version, snapshot.schema_version, dumps(snapshot.state),
+                 utc_now().isoformat()),
+            )
 
     async def delete_all(self) -> None:
         """See :meth:`core.snapshots.SnapshotStore.delete_all`."""
-        async with self._lock:
-            try:
-                self._writer.execute("DELETE FROM snapshots")
-            except sqlite3.OperationalError as error:
-                raise StoreUnavailable(f"snapshot delete failed: {error}") from error
+        async with self._lock, write_transaction(self._writer, self._write_lock_timeout, "snapshot delete"):
+            self._writer.execute("DELETE FROM snapshots")

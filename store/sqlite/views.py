@@ -12,7 +12,7 @@ from core.ports import Page, Projection
 from core.projections import CHECKPOINTS, apply_events
 from store.codec import EventCodec, dumps, loads
 from store.sqlite.rows import read_events
-from store.sqlite.schema import table_name
+from store.sqlite.schema import begin_immediate, table_name
 
 
 class SqliteViewWriter:
@@ -53,11 +53,14 @@ class SqliteProjectionStore:
         write_lock: the event store's in-process write lock.
         projections: the inline projections, for rebuilds.
         codec: decodes (and upcasts) events during replay.
+        write_lock_timeout: seconds a rebuild waits for another process's write lock.
     """
 
     def __init__(self, reader: sqlite3.Connection, writer: sqlite3.Connection,
-                 write_lock: asyncio.Lock, projections: Sequence[Projection], codec: EventCodec) -> None:
+                 write_lock: asyncio.Lock, projections: Sequence[Projection], codec: EventCodec, *,
+                 write_lock_timeout: float = 5.0) -> None:
         self._codec = codec
+        self._write_lock_timeout = write_lock_timeout
         self._reader = reader
         self._writer = writer
         self._lock = write_lock
@@ -115,7 +118,7 @@ class SqliteProjectionStore:
         """
         async with self._lock:
             conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
+            await begin_immediate(conn, self._write_lock_timeout)
             try:
                 for collection in projection.collections:
                     conn.execute(f"DELETE FROM {table_name(collection.name)}")

@@ -19,7 +19,8 @@ Environment variables:
     requirement installed into the venv (default :data:`DEFAULT_SPEC`).
 
 The server presents itself as a *standalone* (no ``setName``); the URI carries
-``directConnection=true``.  Data lives in memory and vanishes with the process.
+``directConnection=true``.  Data lives in memory and vanishes with the process,
+unless ``engine="sqlite"`` is given a ``sqlite_path``.
 """
 
 from __future__ import annotations
@@ -255,6 +256,7 @@ def running_mongoeco(
     host: str = "127.0.0.1",
     port: int | None = None,
     engine: str = "memory",
+    sqlite_path: str | os.PathLike[str] | None = None,
     startup_timeout: float = 30.0,
     venv: str | os.PathLike[str] | None = None,
 ) -> Iterator[str]:
@@ -263,7 +265,10 @@ def running_mongoeco(
     Args:
         host: loopback address to bind.
         port: TCP port; ``None`` picks a free one.
-        engine: ``"memory"`` (default) or ``"sqlite"`` (in-memory SQLite).
+        engine: ``"memory"`` (default) or ``"sqlite"``.
+        sqlite_path: with ``engine="sqlite"``, the database file, so the data
+            outlives the process and a server restarted on it finds it again
+            (default: in-memory SQLite).
         startup_timeout: seconds to wait for the server to answer ``ping``.
         venv: mongoeco venv directory, see :func:`ensure_mongoeco_venv`.
     Yields:
@@ -289,6 +294,8 @@ def running_mongoeco(
         "--engine",
         engine,
     ]
+    if sqlite_path is not None:
+        cmd += ["--sqlite-path", os.fspath(sqlite_path)]
     proc = subprocess.Popen(
         cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr_file
     )
