@@ -27,6 +27,7 @@ a probe transaction: a standalone ``mongod`` fails it with
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -79,6 +80,20 @@ def millisecond_now() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+SERVER_SELECTION_TIMEOUT_MS = 5_000
+"""How long a request waits for a reachable server before ``StoreUnavailable``
+(pymongo's own default is 30 s, which would hold every request that long
+during an outage). A ``serverSelectionTimeoutMS`` in the URL wins."""
+
+
+def _defaults_not_in(url: str) -> dict[str, Any]:
+    """Return Chronicle's client defaults for the options ``url`` does not set itself."""
+    query = urllib.parse.urlsplit(url).query.lower()
+    if "serverselectiontimeoutms=" in query:
+        return {}
+    return {"serverSelectionTimeoutMS": SERVER_SELECTION_TIMEOUT_MS}
+
+
 class MongoEventStore:
     """The production event store.
 
@@ -115,8 +130,8 @@ class MongoEventStore:
             StoreUnavailable: the server cannot be reached.
             ReplicaSetRequired: the server refuses transactions (standalone ``mongod``).
         """
-        client: AsyncMongoClient[Document] = AsyncMongoClient(url, uuidRepresentation="standard",
-                                                              **client_options)
+        options = {**_defaults_not_in(url), **client_options}
+        client: AsyncMongoClient[Document] = AsyncMongoClient(url, uuidRepresentation="standard", **options)
         store = cls(client, database, registry, projections, poll_interval=poll_interval)
         try:
             await store.prepare()

@@ -339,3 +339,12 @@ async def test_the_waker_gives_up_at_once_when_change_streams_are_refused() -> N
     await waker.stop()
 
     assert waker.available is False and events.calls == 1
+
+
+def test_server_selection_timeout_defaults_to_five_seconds_unless_the_url_sets_it() -> None:
+    from store.mongo.event_store import SERVER_SELECTION_TIMEOUT_MS, _defaults_not_in
+
+    assert _defaults_not_in("mongodb://db:27017/chronicle?replicaSet=rs0") == {
+        "serverSelectionTimeoutMS": SERVER_SELECTION_TIMEOUT_MS}
+    assert _defaults_not_in("mongodb://db:27017/?serverSelectionTimeoutMS=500") == {}
+    assert _defaults_not_in("mongodb://db:27017/?serverselectiontimeoutms=500") == {}
