@@ -49,6 +49,7 @@ from api.operations import operation_routes
 from api.schema import build_schema
 from api.settings import Settings
 from api.subscriptions.protocols import LegacyWSHandler, TransportWSHandler
+from api.subscriptions.shared import Broadcaster
 from core.bank.events import register_bank_events
 from core.bank.projections import bank_projections
 from core.ports import EventStore, Projection
@@ -137,6 +138,7 @@ class ChronicleGraphQL(GraphQL[Context, None]):
         self._holder = runtime_holder
         self._settings = settings
         self._auth = Authenticator(settings)
+        self.broadcaster = Broadcaster(self.schema._schema)  # type: ignore[attr-defined]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """As strawberry's, but requests refused before execution get a JSON error body
