@@ -66,7 +66,7 @@ def serve(
         console.print(f"[red]cannot start: {error}[/]", soft_wrap=True)
         raise typer.Exit(2) from None
     uvicorn.run(app_, host=settings.host, port=settings.port, log_config=None,
-                ws_max_size=settings.ws_max_message_bytes)
+                ws_max_size=settings.ws_max_message_bytes, ws_per_message_deflate=settings.ws_compression)
 
 
 @projections_app.command("rebuild")

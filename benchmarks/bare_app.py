@@ -2,7 +2,7 @@
 
 Same stack and server settings as Chronicle (Starlette route to
 ``strawberry.asgi.GraphQL``, uvicorn, ``log_level="info"``,
-``ws_max_size=1_048_576``), with strawberry's parser and validation caches on. It
+``ws_max_size=1_048_576``, ``ws_per_message_deflate=False``), with strawberry's parser and validation caches on. It
 answers a trivial ``deposit`` mutation (no I/O) and broadcasts every ``publish``
 to each ``events`` subscriber, with a payload shaped like Chronicle's events.
 
@@ -99,4 +99,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     options = parser.parse_args()
-    uvicorn.run(app, host="127.0.0.1", port=options.port, log_level="info", ws_max_size=1_048_576)
+    uvicorn.run(app, host="127.0.0.1", port=options.port, log_level="info", ws_max_size=1_048_576,
+                ws_per_message_deflate=False)
