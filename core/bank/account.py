@@ -21,11 +21,19 @@ from decimal import Decimal
 from typing import Any
 
 from core.aggregate import AggregateType
-from core.bank.commands import CloseAccount, DepositMoney, OpenAccount, WithdrawMoney
+from core.bank.commands import (
+    CloseAccount,
+    CreditForTransfer,
+    DebitForTransfer,
+    DepositMoney,
+    OpenAccount,
+    WithdrawMoney,
+)
 from core.errors import (
     AccountClosed,
     AccountNotFound,
     BalanceNotZero,
+    CurrencyMismatch,
     InsufficientFunds,
     ValidationFailed,
 )
@@ -106,12 +114,15 @@ def _open(command: OpenAccount, state: Account) -> list[NewEvent]:
     currency = command.currency.strip().upper()
     currency_exponent(currency)
     limit = parse_amount(command.overdraft_limit, currency, field="overdraftLimit", allow_zero=True)
-    return [NewEvent(ACCOUNT_OPENED, {
+    data = {
         "account_id": command.account_id,
         "owner": owner,
         "currency": currency,
         "overdraft_limit": format_amount(limit, currency),
-    })]
+    }
+    if command.customer_id is not None:
+        data["customer_id"] = command.customer_id
+    return [NewEvent(ACCOUNT_OPENED, data)]
 
 
 def _require_open(account_id: str, state: Account) -> None:
@@ -132,13 +143,16 @@ def _reference(raw: str | None) -> str | None:
     return reference
 
 
-def _movement(event_type: str, command: DepositMoney | WithdrawMoney, amount: Decimal,
-              state: Account) -> list[NewEvent]:
+def _movement(event_type: str, command: DepositMoney | WithdrawMoney | DebitForTransfer | CreditForTransfer,
+              amount: Decimal, state: Account, extra: dict[str, Any] | None = None) -> list[NewEvent]:
+    """Record a deposit or withdrawal; transfer steps add ``transfer_id`` (and ``refund``) via ``extra``."""
+    reference = command.reference if isinstance(command, (DepositMoney, WithdrawMoney)) else None
     return [NewEvent(event_type, {
         "account_id": command.account_id,
         "amount": format_amount(amount, state.currency),
         "currency": state.currency,
-        "reference": _reference(command.reference),
+        "reference": _reference(reference),
+        **(extra or {}),
     }, schema_version=2)]
 
 
@@ -147,12 +161,31 @@ def _deposit(command: DepositMoney, state: Account) -> list[NewEvent]:
     return _movement(MONEY_DEPOSITED, command, parse_amount(command.amount, state.currency), state)
 
 
-def _withdraw(command: WithdrawMoney, state: Account) -> list[NewEvent]:
+def _withdraw(command: WithdrawMoney | DebitForTransfer, state: Account) -> list[NewEvent]:
     _require_open(command.account_id, state)
+    if isinstance(command, DebitForTransfer) and command.currency != state.currency:
+        raise CurrencyMismatch(command.account_id, state.currency, command.currency)
     amount = parse_amount(command.amount, state.currency)
     if state.balance - amount < -state.overdraft_limit:
         raise InsufficientFunds(command.account_id, state.balance, amount, state.overdraft_limit)
-    return _movement(MONEY_WITHDRAWN, command, amount, state)
+    extra = {"transfer_id": command.transfer_id} if isinstance(command, DebitForTransfer) else None
+    return _movement(MONEY_WITHDRAWN, command, amount, state, extra)
+
+
+def _credit(command: CreditForTransfer, state: Account) -> list[NewEvent]:
+    """A transfer's credit, or its refund. A refund is accepted by a closed
+    account: a compensation must not fail (Garcia-Molina & Salem, "Sagas",
+    SIGMOD 1987, §2), and the money left that very account."""
+    if not state.opened:
+        raise AccountNotFound(command.account_id)
+    if state.status is AccountStatus.CLOSED and not command.refund:
+        raise AccountClosed(command.account_id)
+    if command.currency != state.currency:
+        raise CurrencyMismatch(command.account_id, state.currency, command.currency)
+    extra: dict[str, Any] = {"transfer_id": command.transfer_id}
+    if command.refund:
+        extra["refund"] = True
+    return _movement(MONEY_DEPOSITED, command, parse_amount(command.amount, state.currency), state, extra)
 
 
 def _close(command: CloseAccount, state: Account) -> list[NewEvent]:
@@ -170,6 +203,7 @@ def decide(command: object, state: Account) -> Sequence[NewEvent]:
         AccountNotFound: the account was never opened.
         AccountClosed: the account is closed.
         InsufficientFunds: the withdrawal breaks the overdraft limit.
+        CurrencyMismatch: a transfer step in another currency than the account's.
         BalanceNotZero: closing an account with money on it.
         TypeError: ``command`` is not an account command.
     """
@@ -177,8 +211,10 @@ def decide(command: object, state: Account) -> Sequence[NewEvent]:
         return _open(command, state)
     if isinstance(command, DepositMoney):
         return _deposit(command, state)
-    if isinstance(command, WithdrawMoney):
+    if isinstance(command, (WithdrawMoney, DebitForTransfer)):
         return _withdraw(command, state)
+    if isinstance(command, CreditForTransfer):
+        return _credit(command, state)
     if isinstance(command, CloseAccount):
         return _close(command, state)
     raise TypeError(f"not an account command: {type(command).__name__}")

@@ -9,12 +9,15 @@ from decimal import Decimal
 @dataclass(frozen=True, slots=True)
 class OpenAccount:
     """Open an account for ``owner`` in ``currency`` (ISO 4217) that may go
-    ``overdraft_limit`` (major units, >= 0) below zero."""
+    ``overdraft_limit`` (major units, >= 0) below zero, optionally held by the
+    registered customer ``customer_id`` (its existence is checked by the caller,
+    see :func:`core.customers.checks.check_customer_exists`)."""
 
     account_id: str
     owner: str
     currency: str
     overdraft_limit: Decimal = Decimal(0)
+    customer_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +45,32 @@ class CloseAccount:
     """Close an account whose balance is zero."""
 
     account_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DebitForTransfer:
+    """Take ``amount`` of ``currency`` from an open account as step one of transfer ``transfer_id``.
+
+    Records ``MoneyWithdrawn`` with ``transfer_id``; the same overdraft rule as
+    :class:`WithdrawMoney` applies.
+    """
+
+    account_id: str
+    amount: Decimal
+    currency: str
+    transfer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreditForTransfer:
+    """Add ``amount`` of ``currency`` to an open account for transfer ``transfer_id``.
+
+    ``refund`` marks the compensating credit back to the transfer's source.
+    Refused when the account is missing, closed or held in another currency.
+    """
+
+    account_id: str
+    amount: Decimal
+    currency: str
+    transfer_id: str
+    refund: bool = False

@@ -67,6 +67,8 @@ class AccountsProjection:
                 "opened_at": _iso(event),
                 "updated_at": _iso(event),
             }
+            if data.get("customer_id"):
+                document["customer_id"] = data["customer_id"]
             await view.put(ACCOUNTS, account_id, document)
             return
         current = await view.get(ACCOUNTS, account_id)

@@ -2,7 +2,7 @@
 
 Adding a backend is one factory: an async context manager that takes the pytest
 request (for ``tmp_path`` or a server fixture) and yields a fresh, empty store
-built with :func:`contract_registry` and ``bank_projections()``, closing it on exit.
+built with :func:`contract_registry` and :func:`contract_projections`, closing it on exit.
 Register it in :data:`BACKENDS`; every contract test then runs against it.
 Backend specifics go in a module of their own (see ``test_sqlite_store.py``).
 
@@ -23,7 +23,9 @@ import pytest
 
 from core.bank.events import register_bank_events
 from core.bank.projections import bank_projections
-from core.ports import EventStore, ProjectionStore
+from core.customers.events import register_customer_events
+from core.customers.projections import customer_projections
+from core.ports import EventStore, Projection, ProjectionStore
 from core.registry import EventTypeRegistry
 from core.snapshots import SnapshotStore
 from store.mongo import MongoEventStore
@@ -42,16 +44,23 @@ StoreFactory = Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[Con
 
 
 def contract_registry() -> EventTypeRegistry:
-    """Return a registry of the bank event types (the suite's events are bank events)."""
+    """Return a registry of the bank and customer event types (the suite's events)."""
     registry = EventTypeRegistry()
     register_bank_events(registry)
+    register_customer_events(registry)
     return registry
+
+
+def contract_projections() -> list[Projection]:
+    """Return the inline projections every contract store runs: bank and customers."""
+    return [*bank_projections(), *customer_projections()]
 
 
 @asynccontextmanager
 async def make_sqlite_store(request: pytest.FixtureRequest) -> AsyncIterator[ContractStore]:
     tmp_path: Path = request.getfixturevalue("tmp_path")
-    store = SqliteEventStore(tmp_path / "events.db", contract_registry(), bank_projections(), poll_interval=0.05)
+    store = SqliteEventStore(tmp_path / "events.db", contract_registry(), contract_projections(),
+                             poll_interval=0.05)
     try:
         yield store
     finally:

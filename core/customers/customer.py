@@ -1,0 +1,126 @@
+"""The customer aggregate.
+
+Invariants:
+- a customer is registered once, before anything else happens to it;
+- the name is 1 to 200 characters after trimming;
+- the email address is syntactically valid and stored in canonical form
+  (:func:`core.customers.contact.normalise_email`);
+- the phone number is valid and stored in E.164
+  (:func:`core.customers.contact.normalise_phone`).
+
+Uniqueness of the email address across customers is not an invariant one
+stream can guard: the ``email_reservations`` projection enforces it inside the
+append's transaction (see :mod:`core.customers.projections`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from core.aggregate import AggregateType
+from core.customers.commands import ChangeCustomerEmail, ChangeCustomerPhone, RegisterCustomer
+from core.customers.contact import normalise_email, normalise_phone
+from core.errors import CustomerNotFound, ValidationFailed
+from core.events import NewEvent, RecordedEvent
+
+CUSTOMER_REGISTERED = "CustomerRegistered"
+CUSTOMER_EMAIL_CHANGED = "CustomerEmailChanged"
+CUSTOMER_PHONE_CHANGED = "CustomerPhoneChanged"
+EVENT_TYPES = (CUSTOMER_REGISTERED, CUSTOMER_EMAIL_CHANGED, CUSTOMER_PHONE_CHANGED)
+
+MAX_NAME_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """State of one customer; ``registered`` is ``False`` for a stream with no events."""
+
+    customer_id: str = ""
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    version: int = 0
+    registered_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def registered(self) -> bool:
+        return self.version > 0
+
+
+def evolve(state: Customer, event: RecordedEvent) -> Customer:
+    """Fold one recorded customer event into ``state``; never raises."""
+    data = event.data
+    moved = replace(state, version=event.version, updated_at=event.recorded_at)
+    if event.type == CUSTOMER_REGISTERED:
+        return Customer(customer_id=str(data["customer_id"]), name=str(data["name"]), email=str(data["email"]),
+                        phone=str(data["phone"]), version=event.version, registered_at=event.recorded_at,
+                        updated_at=event.recorded_at)
+    if event.type == CUSTOMER_EMAIL_CHANGED:
+        return replace(moved, email=str(data["email"]))
+    if event.type == CUSTOMER_PHONE_CHANGED:
+        return replace(moved, phone=str(data["phone"]))
+    return moved
+
+
+def _register(command: RegisterCustomer, state: Customer) -> list[NewEvent]:
+    if state.registered:
+        raise ValidationFailed("customerId", f"customer {command.customer_id} already exists")
+    name = command.name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise ValidationFailed("name", f"must be 1 to {MAX_NAME_LENGTH} characters")
+    return [NewEvent(CUSTOMER_REGISTERED, {
+        "customer_id": command.customer_id,
+        "name": name,
+        "email": normalise_email(command.email),
+        "phone": normalise_phone(command.phone, command.phone_region),
+    })]
+
+
+def _require(customer_id: str, state: Customer) -> None:
+    if not state.registered:
+        raise CustomerNotFound(customer_id)
+
+
+def _change_email(command: ChangeCustomerEmail, state: Customer) -> list[NewEvent]:
+    _require(command.customer_id, state)
+    email = normalise_email(command.email)
+    return [NewEvent(CUSTOMER_EMAIL_CHANGED, {
+        "customer_id": command.customer_id, "email": email, "previous_email": state.email,
+    })]
+
+
+def _change_phone(command: ChangeCustomerPhone, state: Customer) -> list[NewEvent]:
+    _require(command.customer_id, state)
+    phone = normalise_phone(command.phone, command.phone_region)
+    return [NewEvent(CUSTOMER_PHONE_CHANGED, {
+        "customer_id": command.customer_id, "phone": phone, "previous_phone": state.phone,
+    })]
+
+
+def decide(command: object, state: Customer) -> Sequence[NewEvent]:
+    """Decide a customer command.
+
+    Changing to the current email or phone is recorded like any change (it
+    is harmless and keeps ``decide`` free of special cases).
+
+    Raises:
+        ValidationFailed: blank or long name, or registering twice.
+        InvalidEmail: the email address is not valid.
+        InvalidPhone: the phone number is not valid.
+        CustomerNotFound: changing a customer that was never registered.
+        TypeError: ``command`` is not a customer command.
+    """
+    if isinstance(command, RegisterCustomer):
+        return _register(command, state)
+    if isinstance(command, ChangeCustomerEmail):
+        return _change_email(command, state)
+    if isinstance(command, ChangeCustomerPhone):
+        return _change_phone(command, state)
+    raise TypeError(f"not a customer command: {type(command).__name__}")
+
+
+CUSTOMER = AggregateType[Customer](name="customer", initial=Customer(), evolve=evolve, decide=decide)
+"""The customer aggregate; streams are named ``customer-<uuid>``."""
