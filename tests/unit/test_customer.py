@@ -94,7 +94,8 @@ def test_changes_record_the_new_and_previous_values() -> None:
 
 
 def test_changing_an_unknown_customer_is_refused() -> None:
-    for command in (ChangeCustomerEmail(CUSTOMER_ID, "a@example.com"), ChangeCustomerPhone(CUSTOMER_ID, "+16502530000")):
+    commands = (ChangeCustomerEmail(CUSTOMER_ID, "a@example.com"), ChangeCustomerPhone(CUSTOMER_ID, "+16502530000"))
+    for command in commands:
         with pytest.raises(CustomerNotFound) as error:
             decide(command, given())
         assert error.value.code == "CUSTOMER_NOT_FOUND"
