@@ -52,6 +52,8 @@ from api.subscriptions.protocols import LegacyWSHandler, TransportWSHandler
 from api.subscriptions.shared import Broadcaster
 from core.bank.events import register_bank_events
 from core.bank.projections import bank_projections
+from core.customers.events import register_customer_events
+from core.customers.projections import customer_projections
 from core.ports import EventStore, Projection
 from core.processor import CommandProcessor
 from core.registry import EventTypeRegistry
@@ -92,7 +94,8 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> As
     """
     registry = EventTypeRegistry()
     register_bank_events(registry)
-    projections: list[Projection] = list(bank_projections())
+    register_customer_events(registry)
+    projections: list[Projection] = [*bank_projections(), *customer_projections()]
     if settings.store_url.startswith("sqlite:"):
         from store.sqlite import SqliteEventStore
 

@@ -14,12 +14,20 @@ from strawberry.schema.config import StrawberryConfig
 from api.errors import ErrorCodes
 from api.executor import ChronicleExecutor
 from api.limits import SafeParserCache, limit_extensions
+from api.mutations.change_customer import (
+    ChangeCustomerEmailResult,
+    ChangeCustomerPhoneResult,
+    change_customer_email,
+    change_customer_phone,
+)
 from api.mutations.close_account import CloseAccountResult, close_account
 from api.mutations.money import DepositResult, WithdrawResult, deposit, withdraw
 from api.mutations.open_account import OpenAccountResult, open_account
 from api.mutations.rebuild_projection import ProjectionRebuilt, rebuild_projection
+from api.mutations.register_customer import RegisterCustomerResult, register_customer
 from api.permissions import CanAdminister, CanReadAccounts, CanReadLog, CanRunCommands
 from api.queries import accounts as account_queries
+from api.queries import customers as customer_queries
 from api.queries import events as event_queries
 from api.queries import history as history_queries
 from api.scalars import DecimalScalar
@@ -52,6 +60,8 @@ class Query:
                                        permission_classes=READ_ACCOUNTS)
     transactions = strawberry.field(resolver=account_queries.transactions, permission_classes=READ_ACCOUNTS)
     daily_totals = strawberry.field(resolver=account_queries.daily_totals, permission_classes=READ_ACCOUNTS)
+    customer = strawberry.field(resolver=customer_queries.customer, permission_classes=READ_ACCOUNTS)
+    customers = strawberry.field(resolver=customer_queries.customers, permission_classes=READ_ACCOUNTS)
     events = strawberry.field(resolver=event_queries.events, permission_classes=READ_LOG)
     stream = strawberry.field(resolver=event_queries.stream, permission_classes=READ_LOG)
     projections = strawberry.field(resolver=event_queries.projections, permission_classes=READ_LOG)
@@ -63,6 +73,12 @@ class Mutation:
     deposit: DepositResult = strawberry.mutation(resolver=deposit, permission_classes=COMMAND)
     withdraw: WithdrawResult = strawberry.mutation(resolver=withdraw, permission_classes=COMMAND)
     close_account: CloseAccountResult = strawberry.mutation(resolver=close_account, permission_classes=COMMAND)
+    register_customer: RegisterCustomerResult = strawberry.mutation(resolver=register_customer,
+                                                                    permission_classes=COMMAND)
+    change_customer_email: ChangeCustomerEmailResult = strawberry.mutation(resolver=change_customer_email,
+                                                                          permission_classes=COMMAND)
+    change_customer_phone: ChangeCustomerPhoneResult = strawberry.mutation(resolver=change_customer_phone,
+                                                                          permission_classes=COMMAND)
     rebuild_projection: ProjectionRebuilt = strawberry.mutation(
         resolver=rebuild_projection, permission_classes=[CanAdminister],
         description="Admin only: replay the log into one projection (its name as in `projections`).")

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
             ``chronicle serve`` turns it on when no JWT key is configured.
         allowed_origins: browser origins trusted for CORS and cross-origin
             WebSocket handshakes (comma-separated in the environment; ``*`` = any).
+        default_phone_region: ISO 3166-1 alpha-2 region (``GB``) used to read
+            phone numbers written without a ``+`` country code; unset (the
+            default) requires the ``+`` prefix.
     """
 
     model_config = SettingsConfigDict(env_prefix="CHRONICLE_", extra="ignore")
@@ -110,3 +113,4 @@ class Settings(BaseSettings):
     def jwt_configured(self) -> bool:
         """Whether any token verification key is configured."""
         return bool(self.jwt_secret or self.jwt_public_key_file or self.jwt_jwks_file)
+    default_phone_region: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")

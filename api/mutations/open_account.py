@@ -9,11 +9,18 @@ import strawberry
 from uuid6 import uuid7
 
 from api.context import Info
-from api.mutations.run import account_id_for, check_idempotency_key, run_account_command
+from api.mutations.run import account_id_for, check_idempotency_key, parse_entity_id, run_account_command
 from api.types.account import AccountSuccess
-from api.types.errors import Error, IdempotencyKeyReusedError, ValidationFailedError, to_graphql_error
+from api.types.errors import (
+    CustomerNotFoundError,
+    Error,
+    IdempotencyKeyReusedError,
+    ValidationFailedError,
+    to_graphql_error,
+)
 from core.bank.commands import OpenAccount
-from core.errors import DomainError
+from core.customers.checks import check_customer_exists
+from core.errors import CustomerNotFound, DomainError
 
 
 @strawberry.input
@@ -21,11 +28,13 @@ class OpenAccountInput:
     owner: str
     currency: str = strawberry.field(description="ISO 4217 code, e.g. EUR.")
     overdraft_limit: Decimal | None = strawberry.field(default=None, description="Major units, >= 0.")
+    customer_id: strawberry.ID | None = strawberry.field(default=None,
+                                                         description="A registered customer who holds the account.")
     idempotency_key: str | None = None
 
 
 OpenAccountResult = Annotated[
-    AccountSuccess | ValidationFailedError | IdempotencyKeyReusedError,
+    AccountSuccess | ValidationFailedError | CustomerNotFoundError | IdempotencyKeyReusedError,
     strawberry.union("OpenAccountResult"),
 ]
 
@@ -33,13 +42,19 @@ OpenAccountResult = Annotated[
 async def open_account(info: Info, input: OpenAccountInput) -> OpenAccountResult:
     """Open an account. With an idempotency key the account id is derived from
     it, so a retried request returns the same account."""
+    customer_id = None
     try:
         key = check_idempotency_key(input.idempotency_key)
+        if input.customer_id is not None:
+            customer_id = parse_entity_id(str(input.customer_id))
+            if customer_id is None:
+                raise CustomerNotFound(str(input.customer_id)[:64])
+            await check_customer_exists(info.context.runtime.store, customer_id)
     except DomainError as error:
         return to_graphql_error(error)  # type: ignore[return-value]
     account_id = account_id_for(key) if key else str(uuid7())
     command = OpenAccount(account_id, input.owner, input.currency,
-                          input.overdraft_limit if input.overdraft_limit is not None else Decimal(0))
+                          input.overdraft_limit if input.overdraft_limit is not None else Decimal(0), customer_id)
     result: AccountSuccess | Error = await run_account_command(
         info, account_id, command, expected_version=None, idempotency_key=key)
     return result  # type: ignore[return-value]

@@ -1,22 +1,27 @@
-"""Runs an account command for a mutation and shapes its result.
+"""Runs a command for a mutation and shapes its result.
 
 Expected domain outcomes become members of the mutation's result union; the
 idempotency key is checked here (at most 200 characters), everything else is
-decided by the account aggregate.
+decided by the aggregate.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 from uuid import UUID, uuid5
+
+from uuid6 import uuid7
 
 from api.context import Info
 from api.types.account import Account, AccountSuccess
 from api.types.errors import Error, to_graphql_error
 from api.types.event import Event
+from core.aggregate import AggregateType
 from core.bank.account import ACCOUNT
 from core.errors import AccountNotFound, DomainError, ValidationFailed
 from core.processor import CommandOutcome
+
+S = TypeVar("S")
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
 ACCOUNT_ID_NAMESPACE = UUID("0b8f3f0e-3c55-4c5e-9d3c-0c7d1f7a9a10")
@@ -37,6 +42,20 @@ def parse_account_id(raw: str) -> str:
 def account_id_for(idempotency_key: str) -> str:
     """Return the account id an ``openAccount`` with this idempotency key always gets."""
     return str(uuid5(ACCOUNT_ID_NAMESPACE, idempotency_key))
+
+
+def entity_id_for(namespace: UUID, idempotency_key: str | None) -> str:
+    """Return a fresh UUIDv7, or with an idempotency key the UUIDv5 it always maps to,
+    so a retried creation addresses the same stream."""
+    return str(uuid5(namespace, idempotency_key)) if idempotency_key else str(uuid7())
+
+
+def parse_entity_id(raw: str) -> str | None:
+    """Return the canonical form of a UUID id, or ``None`` when ``raw`` is not one."""
+    try:
+        return str(UUID(raw.strip()))
+    except (ValueError, AttributeError):
+        return None
 
 
 def check_idempotency_key(key: str | None) -> str | None:
@@ -65,16 +84,10 @@ async def run_account_command(
     Domain errors become union members; anything else propagates (and is
     masked as INTERNAL_SERVER_ERROR by :mod:`api.errors`).
     """
-    runtime = info.context.runtime
-    try:
-        outcome = await _execute(info, account_id, command, expected_version, idempotency_key)
-    except DomainError as error:
-        runtime.metrics.command(command, error.code)
-        return to_graphql_error(error)
-    except Exception:
-        runtime.metrics.command(command, "error")
-        raise
-    runtime.metrics.command(command, "replayed" if outcome.replayed else "success")
+    outcome = await run_command(info, ACCOUNT, account_id, command, expected_version=expected_version,
+                                idempotency_key=idempotency_key)
+    if isinstance(outcome, Error):
+        return outcome
     return AccountSuccess(
         account=Account.from_state(outcome.state),
         events=[Event.from_recorded(e) for e in outcome.events],
@@ -82,15 +95,34 @@ async def run_account_command(
     )
 
 
-async def _execute(info: Info, account_id: str, command: object, expected_version: int | None,
-                   idempotency_key: str | None) -> CommandOutcome[Any]:
-    if expected_version is not None and expected_version < 0:
-        raise ValidationFailed("expectedVersion", "must be >= 0")
-    return await info.context.runtime.processor.execute(
-        ACCOUNT,
-        ACCOUNT.stream_id(account_id),
-        command,
-        context=info.context.command_context(),
-        expected_version=expected_version,
-        idempotency_key=idempotency_key,
-    )
+async def run_command(
+    info: Info,
+    aggregate: AggregateType[S],
+    entity_id: str,
+    command: object,
+    *,
+    expected_version: int | None,
+    idempotency_key: str | None,
+) -> CommandOutcome[S] | Error:
+    """Execute ``command`` on ``<aggregate>-<entity_id>``, counting it in the metrics;
+    a domain error becomes its union member."""
+    runtime = info.context.runtime
+    try:
+        if expected_version is not None and expected_version < 0:
+            raise ValidationFailed("expectedVersion", "must be >= 0")
+        outcome = await runtime.processor.execute(
+            aggregate,
+            aggregate.stream_id(entity_id),
+            command,
+            context=info.context.command_context(),
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
+    except DomainError as error:
+        runtime.metrics.command(command, error.code)
+        return to_graphql_error(error)
+    except Exception:
+        runtime.metrics.command(command, "error")
+        raise
+    runtime.metrics.command(command, "replayed" if outcome.replayed else "success")
+    return outcome

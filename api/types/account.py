@@ -31,6 +31,7 @@ class Account:
     version: int = strawberry.field(description="Version of the account's stream this reflects.")
     opened_at: datetime
     updated_at: datetime = strawberry.field(description="When the event at `version` was recorded.")
+    customer_id: strawberry.ID | None = strawberry.field(default=None, description="The customer holding it.")
 
     @classmethod
     def from_state(cls, state: AccountState) -> Account:
@@ -46,6 +47,7 @@ class Account:
             version=state.version,
             opened_at=state.opened_at,
             updated_at=state.updated_at,
+            customer_id=strawberry.ID(state.customer_id) if state.customer_id else None,
         )
 
     @classmethod
@@ -61,6 +63,7 @@ class Account:
             version=int(document["version"]),
             opened_at=datetime.fromisoformat(document["opened_at"]),
             updated_at=datetime.fromisoformat(document["updated_at"]),
+            customer_id=strawberry.ID(document["customer_id"]) if document.get("customer_id") else None,
         )
 
 

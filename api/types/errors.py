@@ -54,6 +54,33 @@ class ConcurrencyConflictError(Error):
     actual_version: int
 
 
+@strawberry.type(name="CustomerNotFound")
+class CustomerNotFoundError(Error):
+    customer_id: strawberry.ID
+
+
+@strawberry.type(name="InvalidEmail")
+class InvalidEmailError(Error):
+    field: str = strawberry.field(description="The input field at fault (GraphQL spelling).")
+
+
+@strawberry.type(name="InvalidPhone")
+class InvalidPhoneError(Error):
+    field: str = strawberry.field(description="The input field at fault (GraphQL spelling).")
+
+
+@strawberry.type(name="EmailTaken")
+class EmailTakenError(Error):
+    email: str = strawberry.field(description="The canonical address another customer holds.")
+
+
+@strawberry.type(name="CurrencyMismatch")
+class CurrencyMismatchError(Error):
+    account_id: strawberry.ID
+    account_currency: str
+    currency: str
+
+
 @strawberry.type(name="IdempotencyKeyReused")
 class IdempotencyKeyReusedError(Error):
     idempotency_key: str
@@ -66,6 +93,17 @@ def to_graphql_error(error: domain.DomainError) -> Error:
         TypeError: the error has no GraphQL member (a programming error).
     """
     message = str(error)
+    if isinstance(error, domain.InvalidEmail):
+        return InvalidEmailError(code=error.code, message=message, field=error.field)
+    if isinstance(error, domain.InvalidPhone):
+        return InvalidPhoneError(code=error.code, message=message, field=error.field)
+    if isinstance(error, domain.EmailTaken):
+        return EmailTakenError(code=error.code, message=message, email=error.email)
+    if isinstance(error, domain.CustomerNotFound):
+        return CustomerNotFoundError(code=error.code, message=message, customer_id=strawberry.ID(error.customer_id))
+    if isinstance(error, domain.CurrencyMismatch):
+        return CurrencyMismatchError(code=error.code, message=message, account_id=strawberry.ID(error.account_id),
+                                     account_currency=error.account_currency, currency=error.currency)
     if isinstance(error, domain.ValidationFailed):
         return ValidationFailedError(code=error.code, message=message, field=error.field)
     if isinstance(error, domain.AccountNotFound):

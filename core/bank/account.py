@@ -72,6 +72,7 @@ class Account:
     version: int = 0
     opened_at: datetime | None = None
     updated_at: datetime | None = None
+    customer_id: str | None = None
 
     @property
     def opened(self) -> bool:
@@ -90,6 +91,7 @@ def evolve(state: Account, event: RecordedEvent) -> Account:
             balance=Decimal(format_amount(Decimal(0), str(data["currency"]))),
             overdraft_limit=Decimal(str(data.get("overdraft_limit", "0"))),
             opened_at=event.recorded_at,
+            customer_id=str(data["customer_id"]) if data.get("customer_id") else None,
             **moved,  # type: ignore[arg-type]
         )
     if event.type == MONEY_DEPOSITED:
@@ -240,6 +242,7 @@ def to_snapshot(state: Account) -> dict[str, Any]:
         "version": state.version,
         "opened_at": _iso(state.opened_at),
         "updated_at": _iso(state.updated_at),
+        "customer_id": state.customer_id,
     }
 
 
@@ -259,9 +262,11 @@ def from_snapshot(data: dict[str, Any]) -> Account:
         version=int(data["version"]),
         opened_at=_moment(data["opened_at"]),
         updated_at=_moment(data["updated_at"]),
+        customer_id=data["customer_id"],
     )
 
 
+# schema_version 2: the state gained ``customer_id`` (older snapshots are ignored).
 ACCOUNT = AggregateType[Account](name="account", initial=Account(), evolve=evolve, decide=decide,
-                                 schema_version=1, to_snapshot=to_snapshot, from_snapshot=from_snapshot)
+                                 schema_version=2, to_snapshot=to_snapshot, from_snapshot=from_snapshot)
 """The account aggregate; streams are named ``account-<uuid>``."""
