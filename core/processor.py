@@ -129,6 +129,11 @@ class CommandProcessor:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
+    @property
+    def store(self) -> EventStore:
+        """The event store commands are appended to (process managers read it)."""
+        return self._store
+
     async def load(self, aggregate: AggregateType[S], stream_id: str, *,
                    to_version: int | None = None, as_of: datetime | None = None) -> Loaded[S]:
         """Rebuild an aggregate from its stream, starting at its snapshot when one is usable.

@@ -74,3 +74,43 @@ class CreditForTransfer:
     currency: str
     transfer_id: str
     refund: bool = False
+
+
+# --- the transfer process's own stream ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RequestTransfer:
+    """Start moving ``amount`` of ``currency`` (the source's) from one account to another."""
+
+    transfer_id: str
+    from_account_id: str
+    to_account_id: str
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTransferDebit:
+    """Note that the source was debited by the event ``withdrawal_event_id``."""
+
+    transfer_id: str
+    withdrawal_event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompleteTransfer:
+    """Note that the target was credited by the event ``deposit_event_id``."""
+
+    transfer_id: str
+    deposit_event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FailTransfer:
+    """End the transfer unsuccessfully; ``refunded`` says the source got its money back."""
+
+    transfer_id: str
+    reason: str
+    message: str
+    refunded: bool

@@ -20,6 +20,7 @@ from core.bank.account import (
     MONEY_DEPOSITED,
     MONEY_WITHDRAWN,
 )
+from core.bank.transfer_projection import TransfersProjection
 from core.events import RecordedEvent
 from core.money import format_amount
 from core.ports import Collection, Index, ViewWriter
@@ -137,6 +138,7 @@ class DailyTotalsProjection:
         await view.put(DAILY_TOTALS, key, row)
 
 
-def bank_projections() -> list[AccountsProjection | TransactionsProjection | DailyTotalsProjection]:
-    """Return fresh instances of every bank projection."""
-    return [AccountsProjection(), TransactionsProjection(), DailyTotalsProjection()]
+def bank_projections() -> list[AccountsProjection | TransactionsProjection | DailyTotalsProjection
+                               | TransfersProjection]:
+    """Return fresh instances of every bank projection (transfers included)."""
+    return [AccountsProjection(), TransactionsProjection(), DailyTotalsProjection(), TransfersProjection()]
