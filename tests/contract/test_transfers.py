@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import defaultdict
 from collections.abc import Callable
@@ -118,11 +119,9 @@ async def test_recovery_resumes_after_a_crash_at_every_step(store: ContractStore
             source = await open_account(processor, "50")
             target = str(uuid7()) if refused else await open_account(processor)
             transfer_id = str(uuid7())
-            try:
+            with contextlib.suppress(SimulatedCrash):
                 await TransferProcess(processor, after_step=crash_once_after(step)).start(
                     transfer_id, source, target, "20", context=CONTEXT)
-            except SimulatedCrash:
-                pass
 
             recovered = await TransferProcess(processor).recover(store.views)
 
