@@ -262,11 +262,10 @@ def from_snapshot(data: dict[str, Any]) -> Account:
         version=int(data["version"]),
         opened_at=_moment(data["opened_at"]),
         updated_at=_moment(data["updated_at"]),
-        customer_id=data["customer_id"],
+        customer_id=data.get("customer_id"),  # absent from snapshots taken before customers existed
     )
 
 
-# schema_version 2: the state gained ``customer_id`` (older snapshots are ignored).
 ACCOUNT = AggregateType[Account](name="account", initial=Account(), evolve=evolve, decide=decide,
-                                 schema_version=2, to_snapshot=to_snapshot, from_snapshot=from_snapshot)
+                                 schema_version=1, to_snapshot=to_snapshot, from_snapshot=from_snapshot)
 """The account aggregate; streams are named ``account-<uuid>``."""
