@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -52,6 +54,7 @@ from api.subscriptions.protocols import LegacyWSHandler, TransportWSHandler
 from api.subscriptions.shared import Broadcaster
 from core.bank.events import register_bank_events
 from core.bank.projections import bank_projections
+from core.bank.transfer_process import StepHook, TransferProcess
 from core.customers.events import register_customer_events
 from core.customers.projections import customer_projections
 from core.ports import EventStore, Projection
@@ -79,6 +82,20 @@ def mongo_database(settings: Settings) -> str:
     """Return the MongoDB database: the one named in the URL path, else ``settings.mongo_database``."""
     path = urlsplit(settings.store_url).path.strip("/")
     return path or settings.mongo_database
+
+
+def crash_hook(step: str | None) -> StepHook | None:
+    """TEST-ONLY fault injection (``CHRONICLE_TEST_CRASH_AFTER``): a hook that kills
+    this process with SIGKILL right after transfer step ``step`` was appended, as
+    a power cut would; ``None`` (the default) injects nothing."""
+    if not step:
+        return None
+
+    def crash(done: str) -> None:
+        if done == step:
+            log.warning("CHRONICLE_TEST_CRASH_AFTER=%s: killing the process now", step)
+            os.kill(os.getpid(), signal.SIGKILL)
+    return crash
 
 
 @contextlib.asynccontextmanager
@@ -113,9 +130,11 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> As
                                        intervals=settings.snapshot_intervals)
     metrics = metrics or Metrics()
     timed: EventStore = TimedEventStore(store, metrics)  # type: ignore[assignment]
-    runtime = Runtime(settings=settings, store=timed, views=store.views,
-                      processor=CommandProcessor(timed, snapshots=snapshots),
-                      projections=projections, registry=registry, metrics=metrics)
+    processor = CommandProcessor(timed, snapshots=snapshots)
+    runtime = Runtime(settings=settings, store=timed, views=store.views, processor=processor,
+                      projections=projections, registry=registry,
+                      transfers=TransferProcess(processor, after_step=crash_hook(settings.test_crash_after)),
+                      metrics=metrics)
     try:
         yield runtime
     finally:
@@ -267,6 +286,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_runtime(settings, metrics) as runtime:
+            recovered = await runtime.transfers.recover(runtime.views)
+            if recovered:
+                log.info("finished or compensated %d interrupted transfer(s)", len(recovered))
             holder["runtime"] = runtime
             app.state.runtime = runtime
             yield

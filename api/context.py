@@ -11,6 +11,7 @@ from uuid6 import uuid7
 from api.auth import ANONYMOUS, Principal
 from api.metrics import Metrics
 from api.settings import Settings
+from core.bank.transfer_process import TransferProcess
 from core.commands import CommandContext
 from core.ports import EventStore, Projection, ProjectionStore
 from core.processor import CommandProcessor
@@ -27,6 +28,7 @@ class Runtime:
         processor: runs commands against aggregates.
         projections: the inline projections.
         registry: event types and upcasters.
+        transfers: runs transfer sagas (and recovers unfinished ones at start).
         metrics: the app's Prometheus metrics.
     """
 
@@ -36,6 +38,7 @@ class Runtime:
     processor: CommandProcessor
     projections: list[Projection]
     registry: EventTypeRegistry
+    transfers: TransferProcess
     metrics: Metrics = field(default_factory=Metrics)
 
 

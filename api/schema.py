@@ -25,11 +25,13 @@ from api.mutations.money import DepositResult, WithdrawResult, deposit, withdraw
 from api.mutations.open_account import OpenAccountResult, open_account
 from api.mutations.rebuild_projection import ProjectionRebuilt, rebuild_projection
 from api.mutations.register_customer import RegisterCustomerResult, register_customer
+from api.mutations.transfer_money import TransferMoneyResult, transfer_money
 from api.permissions import CanAdminister, CanReadAccounts, CanReadLog, CanRunCommands
 from api.queries import accounts as account_queries
 from api.queries import customers as customer_queries
 from api.queries import events as event_queries
 from api.queries import history as history_queries
+from api.queries import transfers as transfer_queries
 from api.scalars import DecimalScalar
 from api.settings import Settings
 from api.subscriptions import events as event_subscriptions
@@ -62,6 +64,7 @@ class Query:
     daily_totals = strawberry.field(resolver=account_queries.daily_totals, permission_classes=READ_ACCOUNTS)
     customer = strawberry.field(resolver=customer_queries.customer, permission_classes=READ_ACCOUNTS)
     customers = strawberry.field(resolver=customer_queries.customers, permission_classes=READ_ACCOUNTS)
+    transfer = strawberry.field(resolver=transfer_queries.transfer, permission_classes=READ_ACCOUNTS)
     events = strawberry.field(resolver=event_queries.events, permission_classes=READ_LOG)
     stream = strawberry.field(resolver=event_queries.stream, permission_classes=READ_LOG)
     projections = strawberry.field(resolver=event_queries.projections, permission_classes=READ_LOG)
@@ -79,6 +82,7 @@ class Mutation:
                                                                           permission_classes=COMMAND)
     change_customer_phone: ChangeCustomerPhoneResult = strawberry.mutation(resolver=change_customer_phone,
                                                                           permission_classes=COMMAND)
+    transfer_money: TransferMoneyResult = strawberry.mutation(resolver=transfer_money, permission_classes=COMMAND)
     rebuild_projection: ProjectionRebuilt = strawberry.mutation(
         resolver=rebuild_projection, permission_classes=[CanAdminister],
         description="Admin only: replay the log into one projection (its name as in `projections`).")

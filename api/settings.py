@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         default_phone_region: ISO 3166-1 alpha-2 region (``GB``) used to read
             phone numbers written without a ``+`` country code; unset (the
             default) requires the ``+`` prefix.
+        test_crash_after: TEST-ONLY fault injection, off by default: the name
+            of a transfer step (``requested``, ``debit``, ``debited``,
+            ``credit``, ``refund``, ``completed``, ``failed``) after whose
+            append the process SIGKILLs itself, so tests can check recovery.
+            Never set it in production.
     """
 
     model_config = SettingsConfigDict(env_prefix="CHRONICLE_", extra="ignore")
@@ -114,3 +119,4 @@ class Settings(BaseSettings):
         """Whether any token verification key is configured."""
         return bool(self.jwt_secret or self.jwt_public_key_file or self.jwt_jwks_file)
     default_phone_region: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+    test_crash_after: str | None = None

@@ -8,9 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from tests.support.server import RunningServer
-
-from .client import Api, http_api
+from .client import Api
 
 CUSTOMER_FIELDS = "customer { id name email phone version } events { type position data }"
 RESULT = f"__typename ... on CustomerSuccess {{ {CUSTOMER_FIELDS} replayed }} ... on Error {{ code message }}"
@@ -24,12 +22,6 @@ CHANGE_PHONE = f"""mutation($id: ID!, $phone: String!) {{
 SEARCH = """query($search: String, $first: Int, $after: String) {
   customers(search: $search, first: $first, after: $after) {
     edges { cursor node { id name email } } pageInfo { hasNextPage endCursor } } }"""
-
-
-@pytest.fixture
-async def api(server: RunningServer) -> Any:
-    async with http_api(server) as session:
-        yield session
 
 
 def unique_email(prefix: str = "ada") -> str:
