@@ -103,10 +103,11 @@ CRASHES = [("requested", False), ("debit", False), ("debited", False), ("credit"
            ("debited", True), ("refund", True)]
 
 
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
 @pytest.mark.parametrize(("step", "refused"), CRASHES)
 async def test_a_transfer_killed_after_a_step_is_finished_at_the_next_start(
-        tmp_path: Path, step: str, refused: bool) -> None:
-    url = BACKENDS["sqlite"](tmp_path)
+        request: pytest.FixtureRequest, tmp_path: Path, backend: str, step: str, refused: bool) -> None:
+    url = BACKENDS[backend](request, tmp_path)
     crashing = start_server(url, tmp_path / "crash.log", env={"CHRONICLE_TEST_CRASH_AFTER": step})
     key = f"crash-{uuid4()}"
     transfer_id = str(uuid5(TRANSFER_ID_NAMESPACE, key))

@@ -81,7 +81,7 @@ async def make_mongo_store(request: pytest.FixtureRequest) -> AsyncIterator[Cont
     """
     uri: str = request.getfixturevalue("mongo_uri")
     database = f"contract_{uuid4().hex[:16]}"
-    store = await MongoEventStore.open(uri, database, contract_registry(), bank_projections(),
+    store = await MongoEventStore.open(uri, database, contract_registry(), contract_projections(),
                                        poll_interval=0.05)
     try:
         yield store
