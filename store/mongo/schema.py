@@ -132,9 +132,9 @@ async def _create(db: AsyncDatabase[Document], name: str, **options: Any) -> boo
         await db.create_collection(name, **options)
     except CollectionInvalid:  # the driver saw it in listCollections
         return False
-    except OperationFailure as error:  # another process created it meanwhile
-        if error.code != NAMESPACE_EXISTS:
-            raise
+    except OperationFailure as error:  # another process (or a concurrent rebuild) created it meanwhile
+        if error.code != NAMESPACE_EXISTS and name not in await db.list_collection_names(filter={"name": name}):
+            raise  # some servers (mongoeco) answer without a code: believe the catalogue, not the message
         return False
     return True
 
