@@ -40,8 +40,8 @@ from api.context import Context, Runtime, accepted_correlation_id
 from api.http import (
     GRAPHQL_RESPONSE_JSON,
     BodySizeLimit,
-    count_operations,
     is_request_error,
+    operation_problem,
     request_error,
     response_media_type,
 )
@@ -63,6 +63,8 @@ from core.registry import EventTypeRegistry
 from core.snapshots import IntervalSnapshotPolicy
 
 STATIC = Path(__file__).parent / "static"
+HTTP_OPERATIONS = frozenset({"query", "mutation"})
+"""Operation types served over HTTP; subscriptions use the WebSocket protocols."""
 log = logging.getLogger("chronicle")
 
 
@@ -225,14 +227,15 @@ class ChronicleGraphQL(GraphQL[Context, None]):
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """As strawberry's, but a mutation sent with GET answers 405 as the spec requires,
-        and a document with several operations needs an ``operationName``
-        (https://spec.graphql.org/October2021/#GetOperation(), which strawberry skips)."""
+        and the operation to run is checked first (:func:`api.http.operation_problem`):
+        a document with several operations needs an ``operationName``, the name must
+        exist, and subscriptions need a WebSocket."""
         request_data = kwargs.get("request_data", args[-1] if args else None)
         query = getattr(request_data, "query", None)
-        if getattr(request_data, "operation_name", None) is None and isinstance(query, str) \
-                and count_operations(query) > 1:
-            message = "Must provide operationName if the document contains several operations"
-            return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})])
+        if isinstance(query, str):
+            problem = operation_problem(query, getattr(request_data, "operation_name", None), HTTP_OPERATIONS)
+            if problem is not None:
+                return ExecutionResult(data=None, errors=[GraphQLError(problem, extensions={"code": "BAD_USER_INPUT"})])
         try:
             return await super().execute_single(*args, **kwargs)
         except HTTPException as error:

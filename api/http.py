@@ -135,15 +135,38 @@ def request_error(status_code: int, message: str, media_type: str = JSON) -> JSO
                         status_code=status_code, media_type=media_type)
 
 
-def count_operations(query: str) -> int:
-    """Return how many operations the GraphQL document ``query`` defines (0 when it does not parse)."""
-    return _count_operations(query)
+def operation_problem(query: str, operation_name: str | None, allowed: frozenset[str]) -> str | None:
+    """Check which operation of ``query`` would run, per the GraphQL spec's
+    GetOperation (https://spec.graphql.org/October2021/#GetOperation()), and that
+    its type (``query``, ``mutation``, ``subscription``) is in ``allowed``.
+
+    Returns:
+        ``None`` when the operation can run (or the document does not parse: the
+        normal path then reports the syntax error), else a message for a
+        ``BAD_USER_INPUT`` error.
+    """
+    operations = _operations(query)
+    if operations is None:
+        return None
+    if operation_name is None:
+        if len(operations) > 1:
+            return "Must provide operationName if the document contains several operations"
+        chosen = next(iter(operations.values()), None)
+    else:
+        if operation_name not in operations:
+            return f"Unknown operation named {operation_name[:100]!r}"
+        chosen = operations[operation_name]
+    if chosen is not None and chosen not in allowed:
+        return f"{chosen.capitalize()} operations are not supported here (allowed: {', '.join(sorted(allowed))})"
+    return None
 
 
 @functools.lru_cache(maxsize=512)
-def _count_operations(query: str) -> int:
+def _operations(query: str) -> dict[str | None, str] | None:
+    """Map each operation's name (``None`` when anonymous) to its type; ``None`` when unparsable."""
     try:
         document = parse(query)
     except GraphQLError:
-        return 0
-    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+        return None
+    return {d.name.value if d.name else None: d.operation.value
+            for d in document.definitions if isinstance(d, OperationDefinitionNode)}
