@@ -307,7 +307,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[*cors_middleware(settings), Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[*cors_middleware(settings), Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                                                              read_timeout=settings.body_read_timeout)],
         lifespan=lifespan,
     )
 

@@ -22,6 +22,7 @@ from typing import Any
 import jwt
 
 from api.settings import Settings
+from core.text import is_plain_text
 
 TELLER = "teller"
 AUDITOR = "auditor"
@@ -110,8 +111,8 @@ class TokenVerifier:
         except jwt.InvalidTokenError as error:
             raise AuthenticationFailed(f"invalid token: {error}") from None
         subject = claims.get("sub")
-        if not isinstance(subject, str) or not subject or len(subject) > 256:
-            raise AuthenticationFailed("invalid token: sub must be a non-empty string")
+        if not isinstance(subject, str) or not subject or len(subject) > 256 or not is_plain_text(subject):
+            raise AuthenticationFailed("invalid token: sub must be 1 to 256 printable characters")
         return Principal(subject, _roles(claims.get(self._roles_claim)))
 
 

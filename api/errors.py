@@ -26,6 +26,13 @@ log = logging.getLogger("chronicle.api")
 INTERNAL_MESSAGE = "Internal server error"
 
 
+def _client_message(error: GraphQLError) -> str:
+    """The message of a request error as the client should read it."""
+    if "set_int_max_str_digits" in error.message:  # CPython's hint when an Int has more than 4300 digits
+        return "Integer value has too many digits"
+    return error.message
+
+
 def classify(error: GraphQLError, correlation_id: str | None) -> GraphQLError:
     """Return the client-safe version of ``error`` with an ``extensions.code``."""
     original = error.original_error
@@ -34,7 +41,7 @@ def classify(error: GraphQLError, correlation_id: str | None) -> GraphQLError:
         if isinstance(original, GraphQLError) and original.extensions:
             extensions = {**original.extensions, **extensions}
         extensions.setdefault("code", "BAD_USER_INPUT")
-        return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
+        return GraphQLError(_client_message(error), error.nodes, error.source, error.positions, error.path,
                             None, extensions)
     if isinstance(original, StoreUnavailable):
         # an outage, not a bug: the driver's message says enough, and a traceback per request would flood the log
@@ -44,7 +51,7 @@ def classify(error: GraphQLError, correlation_id: str | None) -> GraphQLError:
     if error.path is None and error.nodes and not isinstance(original, ChronicleError):
         # variable coercion: a scalar refused the value of a variable (the error points at it);
         # an exception escaping a subscription's generator also has no path, but no nodes either
-        return GraphQLError(error.message, error.nodes, error.source, error.positions, None, None,
+        return GraphQLError(_client_message(error), error.nodes, error.source, error.positions, None, None,
                             {"code": "BAD_USER_INPUT"})
     log.error("internal error (correlation_id=%s)", correlation_id, exc_info=original,
               extra={"correlation_id": correlation_id})

@@ -21,10 +21,12 @@ announced the length or streams the body in chunks.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -84,12 +86,34 @@ class _BodyTooLarge(Exception):
     pass
 
 
-class BodySizeLimit:
-    """ASGI middleware: at most ``max_bytes`` of HTTP request body, else 413 ``REQUEST_TOO_LARGE``."""
+class _BodyTooSlow(Exception):
+    pass
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+def too_slow(seconds: float) -> JSONResponse:
+    """The 408 response for a body that did not arrive within ``seconds``."""
+    return JSONResponse(
+        {"errors": [{"message": f"Request body not received within {seconds:g} s",
+                     "extensions": {"code": "REQUEST_TIMEOUT"}}]},
+        status_code=408, headers={"connection": "close"},
+    )
+
+
+class BodySizeLimit:
+    """ASGI middleware guarding HTTP request bodies.
+
+    - At most ``max_bytes`` of body, else 413 ``REQUEST_TOO_LARGE``.
+    - The whole body within ``read_timeout`` seconds of the request's start, else
+      408 ``REQUEST_TIMEOUT`` (a client that dribbles bytes cannot hold a
+      connection and its task forever: the "slowloris" attack).
+    - A client that disconnects before its body is complete is simply dropped
+      (no error log: it is not a server fault).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout = read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,14 +125,24 @@ class BodySizeLimit:
                 return
         received = 0
         started = False
+        body_done = False
+        deadline = asyncio.get_running_loop().time() + self.read_timeout
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:  # afterwards only http.disconnect remains, which may take any time
+                return await receive()
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                async with asyncio.timeout(max(remaining, 0.0)):
+                    message = await receive()
+            except TimeoutError:
+                raise _BodyTooSlow from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     raise _BodyTooLarge
+                body_done = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -122,6 +156,13 @@ class BodySizeLimit:
             if started:
                 raise
             await too_large(self.max_bytes)(scope, receive, send)
+        except _BodyTooSlow:
+            if started:
+                raise
+            await too_slow(self.read_timeout)(scope, receive, send)
+        except ClientDisconnect:
+            if started:
+                raise
 
 
 def request_error(status_code: int, message: str, media_type: str = JSON) -> JSONResponse:

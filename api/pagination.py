@@ -33,6 +33,6 @@ def position_cursor(after: str | None, *, name: str = "after") -> int:
     """
     if after is None:
         return 0
-    if not after.isdigit() or len(after) > 19:
+    if not (after.isascii() and after.isdigit()) or len(after) > 19:
         raise bad_input(f"{name} must be a cursor returned by this API")
     return int(after)

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
             GraphQL document (HTTP and WebSocket); refused with
             ``QUERY_TOO_DEEP``, ``TOO_MANY_TOKENS``, ``TOO_MANY_ALIASES``.
         max_body_bytes: largest HTTP request body (413, ``REQUEST_TOO_LARGE``).
+        body_read_timeout: seconds a client has to send its whole request body
+            (408, ``REQUEST_TIMEOUT``).
         ws_max_message_bytes: largest WebSocket message (close 1009).
         ws_compression: negotiate permessage-deflate on WebSockets (off by default:
             each compressed connection keeps its own zlib state, measured at about
@@ -83,6 +85,7 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(default=2000, ge=10)
     max_query_aliases: int = Field(default=30, ge=0)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    body_read_timeout: float = Field(default=30.0, gt=0, le=3600)
     ws_max_message_bytes: int = Field(default=1_048_576, ge=1024)
     ws_compression: bool = False
     max_subscriptions_per_connection: int = Field(default=20, ge=1)

@@ -75,7 +75,7 @@ def parse_amount(
     quantized = amount.quantize(quantum)
     if quantized != amount:
         raise ValidationFailed(field, f"{currency} allows at most {exponent} decimal places")
-    return quantized
+    return abs(quantized) if quantized == 0 else quantized  # "-0" is stored as "0.00"
 
 
 def format_amount(amount: Decimal, currency: str) -> str:

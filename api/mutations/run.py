@@ -20,6 +20,7 @@ from core.aggregate import AggregateType
 from core.bank.account import ACCOUNT
 from core.errors import AccountNotFound, DomainError, ValidationFailed
 from core.processor import CommandOutcome
+from core.text import is_plain_text
 
 S = TypeVar("S")
 
@@ -62,12 +63,15 @@ def check_idempotency_key(key: str | None) -> str | None:
     """Return the key unchanged, or raise when it is blank or too long.
 
     Raises:
-        ValidationFailed: blank, or longer than 200 characters.
+        ValidationFailed: blank, longer than 200 characters, or not printable
+            text (:func:`core.text.is_plain_text`).
     """
     if key is None:
         return None
     if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
         raise ValidationFailed("idempotencyKey", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters, not all blank")
+    if not is_plain_text(key):
+        raise ValidationFailed("idempotencyKey", "must not contain control, format or line-separator characters")
     return key
 
 

@@ -7,6 +7,7 @@ import strawberry
 from api.context import Info
 from api.mutations.run import parse_entity_id
 from api.pagination import bad_input, page_size
+from api.queries.accounts import canonical_id
 from api.types.connection import Connection
 from api.types.customer import Customer
 from core.customers.projections import CUSTOMERS
@@ -33,6 +34,8 @@ async def customers(info: Info, search: str | None = None, first: int | None = N
     if len(text) > MAX_SEARCH_LENGTH:
         raise bad_input(f"search must be at most {MAX_SEARCH_LENGTH} characters")
     contains = {"email": text, "name": text} if text else None
+    if after is not None and canonical_id(after) != after:
+        raise bad_input("after must be a cursor returned by this API")
     page = await runtime.views.find(CUSTOMERS, contains=contains, after_key=after, limit=limit)
     items = [(key, Customer.from_document(doc)) for key, doc in page.documents]
     return Connection[Customer].build(items, has_next=page.has_next, has_previous=after is not None)

@@ -13,7 +13,6 @@ Invariants:
 from __future__ import annotations
 
 import enum
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -39,6 +38,7 @@ from core.errors import (
 )
 from core.events import NewEvent, RecordedEvent
 from core.money import currency_exponent, format_amount, parse_amount
+from core.text import plain_text
 
 ACCOUNT_OPENED = "AccountOpened"
 MONEY_DEPOSITED = "MoneyDeposited"
@@ -106,13 +106,7 @@ def evolve(state: Account, event: RecordedEvent) -> Account:
 def _open(command: OpenAccount, state: Account) -> list[NewEvent]:
     if state.opened:
         raise ValidationFailed("accountId", f"account {command.account_id} already exists")
-    owner = command.owner.strip()
-    if not owner:
-        raise ValidationFailed("owner", "must not be blank")
-    if len(owner) > MAX_OWNER_LENGTH:
-        raise ValidationFailed("owner", f"must be at most {MAX_OWNER_LENGTH} characters")
-    if any(unicodedata.category(ch).startswith("C") for ch in owner):
-        raise ValidationFailed("owner", "must not contain control or format characters")
+    owner = plain_text("owner", command.owner, MAX_OWNER_LENGTH)
     currency = command.currency.strip().upper()
     currency_exponent(currency)
     limit = parse_amount(command.overdraft_limit, currency, field="overdraftLimit", allow_zero=True)
@@ -137,12 +131,7 @@ def _require_open(account_id: str, state: Account) -> None:
 def _reference(raw: str | None) -> str | None:
     if raw is None:
         return None
-    reference = raw.strip()
-    if not reference or len(reference) > MAX_REFERENCE_LENGTH:
-        raise ValidationFailed("reference", f"must be 1 to {MAX_REFERENCE_LENGTH} characters")
-    if not reference.isprintable():
-        raise ValidationFailed("reference", "must not contain control characters")
-    return reference
+    return plain_text("reference", raw, MAX_REFERENCE_LENGTH)
 
 
 def _movement(event_type: str, command: DepositMoney | WithdrawMoney | DebitForTransfer | CreditForTransfer,

@@ -24,6 +24,7 @@ from core.customers.commands import ChangeCustomerEmail, ChangeCustomerPhone, Re
 from core.customers.contact import normalise_email, normalise_phone
 from core.errors import CustomerNotFound, ValidationFailed
 from core.events import NewEvent, RecordedEvent
+from core.text import plain_text
 
 CUSTOMER_REGISTERED = "CustomerRegistered"
 CUSTOMER_EMAIL_CHANGED = "CustomerEmailChanged"
@@ -68,9 +69,7 @@ def evolve(state: Customer, event: RecordedEvent) -> Customer:
 def _register(command: RegisterCustomer, state: Customer) -> list[NewEvent]:
     if state.registered:
         raise ValidationFailed("customerId", f"customer {command.customer_id} already exists")
-    name = command.name.strip()
-    if not name or len(name) > MAX_NAME_LENGTH:
-        raise ValidationFailed("name", f"must be 1 to {MAX_NAME_LENGTH} characters")
+    name = plain_text("name", command.name, MAX_NAME_LENGTH)
     return [NewEvent(CUSTOMER_REGISTERED, {
         "customer_id": command.customer_id,
         "name": name,

@@ -62,6 +62,14 @@ async def test_invalid_contact_details_are_union_members(api: Api,
     assert result["__typename"] == {"INVALID_EMAIL": "InvalidEmail", "INVALID_PHONE": "InvalidPhone"}[code]
 
 
+@pytest.mark.parametrize("name", ["nul\u0000byte", "Ada\u202eEvil", "zero\u200bwidth", "line\u2028break", "",
+                                  "x" * 201])
+async def test_a_name_that_is_not_plain_text_is_refused(api: Api, name: str) -> None:
+    result = await register(api, unique_email(), name=name)
+
+    assert (result["__typename"], result["code"]) == ("ValidationFailed", "VALIDATION_FAILED")
+
+
 async def test_an_email_differing_only_in_case_is_taken(api: Api) -> None:
     email = unique_email()
     await register(api, email)

@@ -67,6 +67,8 @@ async def test_bad_amounts_are_validation_failed(api: Api, mutation: str, amount
     ({"owner": "nul\u0000byte"}, "owner"),
     ({"owner": "Ada\u202eEvil"}, "owner"),
     ({"owner": "tab\tin name"}, "owner"),
+    ({"owner": "line\u2028separator"}, "owner"),
+    ({"idempotencyKey": "key\u0000with-nul"}, "idempotencyKey"),
     ({"currency": "XYZ"}, "currency"),
     ({"currency": "XAU"}, "currency"),
     ({"overdraftLimit": "-1"}, "overdraftLimit"),

@@ -57,8 +57,8 @@ async def test_page_size_out_of_range_is_bad_user_input(api: Api, field: str, fi
     assert str(MAX_PAGE_SIZE) in errors[0]["message"]
 
 
-@pytest.mark.parametrize("field", ["events", "transactions", "accounts", "dailyTotals"])
-@pytest.mark.parametrize("after", ["abc", "-1", "1.5"])
+@pytest.mark.parametrize("field", ["events", "transactions", "accounts", "dailyTotals", "customers"])
+@pytest.mark.parametrize("after", ["abc", "-1", "1.5", "\u0663", ""])
 async def test_malformed_position_cursor_is_bad_user_input(api: Api, field: str, after: str) -> None:
     account = {"accountId": "00000000-0000-0000-0000-000000000000"} if field == "transactions" else {}
     errors = await api.errors(_first_page(field, account), first=1, after=after, **account)
@@ -94,3 +94,18 @@ async def test_several_operations_need_an_operation_name(server: RunningServer) 
     assert error_codes(unnamed.json()["errors"]) == ["BAD_USER_INPUT"]
     assert unnamed.json().get("data") is None
     assert named.json() == {"data": {"b": "Query"}}
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    ({"query": "subscription { events { position } }"}, "Subscription operations"),
+    ({"query": "query A { a: __typename }", "operationName": "Nope"}, "Unknown operation"),
+    ({"query": "{ accounts(first: " + "9" * 5000 + ") { edges { cursor } } }"}, "too many digits"),
+])
+async def test_operations_that_cannot_run_over_http_are_bad_user_input(
+        server: RunningServer, body: dict[str, str], fragment: str) -> None:
+    async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+        response = await http.post(server.http_url, json=body)
+    errors = response.json()["errors"]
+    assert error_codes(errors) == ["BAD_USER_INPUT"]
+    assert fragment in errors[0]["message"]
+    assert "sys." not in errors[0]["message"]

@@ -39,6 +39,12 @@ def test_expired_bad_signature_and_garbage_tokens_are_unauthenticated(secured: R
     assert codes(body) == ["UNAUTHENTICATED"]
 
 
+@pytest.mark.parametrize("sub", ["ev\u202eil", "nul\u0000byte", "line\nbreak", "x" * 257])
+def test_a_subject_that_is_not_printable_text_is_refused(secured: RunningServer, sub: str) -> None:
+    body = post(secured, OPEN, {"owner": "Bob"}, bearer=token(sub=sub))
+    assert codes(body) == ["UNAUTHENTICATED"]
+
+
 def test_unsigned_none_algorithm_token_is_refused(secured: RunningServer) -> None:
     unsigned = jwt.encode({"sub": "mallory", "roles": ["admin"], "exp": 9999999999}, None, algorithm="none")
     assert codes(post(secured, REBUILD, bearer=unsigned)) == ["UNAUTHENTICATED"]

@@ -312,3 +312,9 @@ def test_folding_can_continue_from_a_state() -> None:
 def test_a_stream_without_events_is_not_opened() -> None:
     assert not given().opened
     assert ACCOUNT.stream_id("x") == "account-x"
+
+
+def test_a_negative_zero_overdraft_limit_is_stored_as_zero() -> None:
+    from core.money import parse_amount
+
+    assert str(parse_amount("-0", "EUR", field="overdraftLimit", allow_zero=True)) == "0.00"
