@@ -144,7 +144,7 @@ async def ensure_events(db: AsyncDatabase[Document]) -> None:
 
     An existing ``events`` collection keeps its validator: changing it needs
     ``collMod``, which the least-privilege application role must not have
-    (docs/mongodb.md). A differing validator is logged for an administrator.
+    (README: "Run with MongoDB"). A differing validator is logged for an administrator.
     """
     if not await _create(db, EVENTS, validator=EVENTS_VALIDATOR, validationLevel="strict",
                          validationAction="error"):
