@@ -19,6 +19,13 @@ command returns the first result and appends nothing; another command gets
 :class:`~core.errors.IdempotencyKeyReused`. Concurrent repeats are settled by the
 store's idempotent append of identical event ids (DESIGN.md §3). This follows
 Stripe's documented idempotency-key semantics (https://docs.stripe.com/api/idempotent_requests).
+
+A command whose ``decide`` returns no events (it would change nothing, e.g. a
+customer's email changed to the address it already has) appends nothing and
+returns the current state with no events. Since nothing is recorded, its
+idempotency key is not recorded either: a repeat is decided again (normally
+again returning no events, with ``replayed`` false), and the key stays free
+for a later command.
 """
 
 from __future__ import annotations
@@ -192,7 +199,8 @@ class CommandProcessor:
             idempotency_key: makes a repeated command a no-op (see module doc).
 
         Returns:
-            The new state and the recorded events.
+            The new state and the recorded events; the current state and no
+            events when ``decide`` returned none (nothing is appended).
 
         Raises:
             DomainError: the aggregate refused the command (nothing appended).
@@ -234,6 +242,8 @@ class CommandProcessor:
         if expected_version is not None and expected_version != loaded.version:
             raise ConcurrencyError(stream_id, expected_version, loaded.version)
         decided = aggregate.decide(command, loaded.state)
+        if not decided:  # the command changes nothing: append nothing
+            return CommandOutcome(loaded.state, ())
         events = self._stamp(decided, context, idempotency_key, digest)
         target: ExpectedVersion = loaded.version
         try:

@@ -10,6 +10,8 @@
 - Phone: parsed with ``phonenumbers`` (Google's libphonenumber metadata) and
   stored in E.164 (ITU-T E.164: ``+`` country code and national number, no
   spaces). A number without ``+`` is read in ``region`` when one is given.
+  E.164 has no extensions, so a number with one (``ext 5``, ``x5``) is
+  refused rather than stored without it.
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ def normalise_phone(raw: str, region: str | None = None, field: str = "phone") -
             requires the ``+`` prefix.
 
     Raises:
-        InvalidPhone: unparseable, no region for a national number, or not a
-            valid number of its region.
+        InvalidPhone: unparseable, no region for a national number, carries
+            an extension, or not a valid number of its region.
     """
     text = raw.strip()
     if not text or len(text) > 64:
@@ -61,6 +63,8 @@ def normalise_phone(raw: str, region: str | None = None, field: str = "phone") -
                 if not region else "has an unknown country code"
             raise InvalidPhone(raw, reason, field) from None
         raise InvalidPhone(raw, "is not a phone number", field) from None
+    if number.extension:
+        raise InvalidPhone(raw, "extensions are not supported", field)
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone(raw, "is not a valid number for its region", field)
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))

@@ -86,6 +86,8 @@ def _require(customer_id: str, state: Customer) -> None:
 def _change_email(command: ChangeCustomerEmail, state: Customer) -> list[NewEvent]:
     _require(command.customer_id, state)
     email = normalise_email(command.email)
+    if email == state.email:
+        return []
     return [NewEvent(CUSTOMER_EMAIL_CHANGED, {
         "customer_id": command.customer_id, "email": email, "previous_email": state.email,
     })]
@@ -94,6 +96,8 @@ def _change_email(command: ChangeCustomerEmail, state: Customer) -> list[NewEven
 def _change_phone(command: ChangeCustomerPhone, state: Customer) -> list[NewEvent]:
     _require(command.customer_id, state)
     phone = normalise_phone(command.phone, command.phone_region)
+    if phone == state.phone:
+        return []
     return [NewEvent(CUSTOMER_PHONE_CHANGED, {
         "customer_id": command.customer_id, "phone": phone, "previous_phone": state.phone,
     })]
@@ -102,8 +106,9 @@ def _change_phone(command: ChangeCustomerPhone, state: Customer) -> list[NewEven
 def decide(command: object, state: Customer) -> Sequence[NewEvent]:
     """Decide a customer command.
 
-    Changing to the current email or phone is recorded like any change (it
-    is harmless and keeps ``decide`` free of special cases).
+    Changing to the current email or phone (after normalisation) changes
+    nothing, so it decides no events: nothing is appended and the version
+    stays as it is.
 
     Raises:
         ValidationFailed: blank or long name, or registering twice.

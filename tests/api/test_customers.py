@@ -119,6 +119,31 @@ async def test_changing_phone_and_unknown_customers(api: Api) -> None:
     assert garbage["changeCustomerEmail"]["__typename"] == "CustomerNotFound"
 
 
+async def test_changing_to_the_current_email_or_phone_appends_nothing(api: Api) -> None:
+    email = unique_email()
+    ada = (await register(api, email))["customer"]["id"]
+
+    same_email = (await api.run(CHANGE_EMAIL, id=ada, email=f" {email.upper()} "))["changeCustomerEmail"]
+    same_phone = (await api.run(CHANGE_PHONE, id=ada, phone="+44 (0)20 7946 0958"))["changeCustomerPhone"]
+    stream = await api.run("query($s: String!) { stream(streamId: $s) { version type } }", s=f"customer-{ada}")
+
+    for result in (same_email, same_phone):
+        assert result["__typename"] == "CustomerSuccess"
+        assert result["events"] == []
+        assert result["replayed"] is False
+        assert result["customer"]["version"] == 1
+    assert same_email["customer"]["email"] == email.lower()
+    assert same_phone["customer"]["phone"] == "+442079460958"
+    assert [e["type"] for e in stream["stream"]] == ["CustomerRegistered"]
+
+
+async def test_a_phone_with_an_extension_is_refused(api: Api) -> None:
+    result = await register(api, unique_email(), phone="+1 650-253-0000 ext 5")
+
+    assert (result["__typename"], result["code"]) == ("InvalidPhone", "INVALID_PHONE")
+    assert "extensions are not supported" in result["message"]
+
+
 async def test_an_idempotent_registration_replays(api: Api) -> None:
     email, key = unique_email(), f"reg-{uuid4()}"
 

@@ -93,6 +93,22 @@ def test_changes_record_the_new_and_previous_values() -> None:
         "customer_id": CUSTOMER_ID, "phone": "+16502530000", "previous_phone": "+442079460958"})
 
 
+def test_changing_to_the_current_email_or_phone_decides_no_events() -> None:
+    state = given(REGISTERED)
+
+    assert decide(ChangeCustomerEmail(CUSTOMER_ID, " ADA@Example.com "), state) == []
+    assert decide(ChangeCustomerPhone(CUSTOMER_ID, "+44 20 7946 0958"), state) == []
+    assert decide(ChangeCustomerPhone(CUSTOMER_ID, "020 7946 0958", "GB"), state) == []
+
+
+@pytest.mark.parametrize("phone", ["+1 650-253-0000 ext 5", "+1 650-253-0000 x5", "+44 20 7946 0958 ext. 12"])
+def test_a_phone_with_an_extension_is_refused(phone: str) -> None:
+    with pytest.raises(InvalidPhone) as error:
+        normalise_phone(phone)
+    assert (error.value.code, error.value.field) == ("INVALID_PHONE", "phone")
+    assert "extensions are not supported" in str(error.value)
+
+
 def test_changing_an_unknown_customer_is_refused() -> None:
     commands = (ChangeCustomerEmail(CUSTOMER_ID, "a@example.com"), ChangeCustomerPhone(CUSTOMER_ID, "+16502530000"))
     for command in commands:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from uuid6 import uuid7
 
+from core.aggregate import AggregateType
 from core.bank.account import ACCOUNT, MONEY_DEPOSITED, Account
 from core.bank.commands import CloseAccount, DepositMoney, OpenAccount, WithdrawMoney
 from core.bank.events import register_bank_events
@@ -262,3 +263,28 @@ async def test_load_to_version_rebuilds_the_past(processor: CommandProcessor) ->
     assert (past.version, past.state.balance, past.state.status.value) == (2, Decimal("100.00"), "OPEN")
     assert (now.version, now.state.balance, now.state.status.value) == (4, Decimal(0), "CLOSED")
     assert (await processor.load(ACCOUNT, "account-missing")).state == Account()
+
+
+async def test_a_command_deciding_no_events_appends_nothing_and_keeps_its_key_free(
+        processor: CommandProcessor, store: SqliteEventStore) -> None:
+    account_id = await open_account(processor, deposit="5")
+    stream = ACCOUNT.stream_id(account_id)
+    unchanged = AggregateType[Account](name="account", initial=ACCOUNT.initial, evolve=ACCOUNT.evolve,
+                                       decide=lambda command, state: [])
+    head = await store.head_position()
+
+    outcome = await processor.execute(unchanged, stream, DepositMoney(account_id, Decimal(1)), context=CONTEXT,
+                                      expected_version=2, idempotency_key="nothing-1")
+    again = await processor.execute(unchanged, stream, DepositMoney(account_id, Decimal(1)), context=CONTEXT,
+                                    idempotency_key="nothing-1")
+    later = await processor.execute(ACCOUNT, stream, DepositMoney(account_id, Decimal(2)), context=CONTEXT,
+                                    idempotency_key="nothing-1")
+
+    assert (outcome.events, outcome.replayed, outcome.state.version, outcome.state.balance) == (
+        (), False, 2, Decimal("5.00"))
+    assert (again.events, again.replayed) == ((), False)
+    assert await store.head_position() == head + 1
+    assert [e.type for e in later.events] == [MONEY_DEPOSITED]
+    with pytest.raises(ConcurrencyError):
+        await processor.execute(unchanged, stream, DepositMoney(account_id, Decimal(1)), context=CONTEXT,
+                                expected_version=2)
