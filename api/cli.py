@@ -6,14 +6,18 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.app import open_runtime
+from api.app import open_runtime, sqlite_path
 from api.logs import configure_logging
 from api.settings import Settings
 from core.projections import by_name
@@ -29,11 +33,45 @@ StoreUrl = Annotated[str | None, typer.Option("--store-url", help="sqlite:///pat
                                               "(default: CHRONICLE_STORE_URL or sqlite:///data/chronicle.db)")]
 
 
+def _fail(message: str) -> NoReturn:
+    """Print ``message`` as one red line (never wrapped) and exit with status 2."""
+    console.print(f"[red]{escape(message)}[/]", soft_wrap=True)
+    raise typer.Exit(2)
+
+
 def _settings(store_url: str | None, **overrides: object) -> Settings:
+    """Return the settings from the environment and ``overrides``; exit 2 with one line per bad setting."""
     values = {k: v for k, v in overrides.items() if v is not None}
     if store_url:
         values["store_url"] = store_url
-    return Settings(**values)  # type: ignore[arg-type]
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as error:
+        prefix = str(Settings.model_config.get("env_prefix", ""))
+        reasons = []
+        for problem in error.errors():
+            name = f"{prefix}{'.'.join(str(part) for part in problem['loc'])}".upper() if problem["loc"] else "settings"
+            reasons.append(f"{name}: {str(problem['msg']).removeprefix('Value error, ')}")
+        _fail(f"cannot start: invalid setting {'; '.join(reasons)}")
+    except SettingsError as error:  # e.g. a JSON setting that is not JSON
+        _fail(f"cannot start: {error}")
+
+
+def _existing_store(settings: Settings) -> Settings:
+    """Return ``settings`` if its store can be opened without creating it.
+
+    Only ``serve`` creates a SQLite file: the other commands read an existing
+    log, and a mistyped path would otherwise silently give an empty one.
+    """
+    if settings.store_url.startswith("sqlite:"):
+        try:
+            path = sqlite_path(settings.store_url)
+        except ValueError as error:
+            _fail(f"cannot open the store: {error}")
+        if not Path(path).is_file():
+            _fail(f"cannot open the store: {path} does not exist (only `chronicle serve` creates it; "
+                  f"pass the --store-url the server uses)")
+    return settings
 
 
 @app.command()
@@ -57,14 +95,14 @@ def serve(
             "(teller, auditor, admin). Development only; for production set CHRONICLE_JWT_SECRET, "
             "CHRONICLE_JWT_PUBLIC_KEY_FILE or CHRONICLE_JWT_JWKS_FILE and CHRONICLE_ALLOW_ANONYMOUS=false.")
         console.print("[bold red]WARNING: anonymous access with all roles is ON (development mode)[/]")
-    shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    console.print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
-                  f"live ledger at http://{shown_host}:{settings.port}/ ; store: {settings.store_url}")
-    try:
+    try:  # checks the configuration, so refusing comes before the banner
         app_ = create_app(settings)
     except ValueError as error:
-        console.print(f"[red]cannot start: {error}[/]", soft_wrap=True)
-        raise typer.Exit(2) from None
+        _fail(f"cannot start: {error}")
+    shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    console.print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
+                  f"live ledger at http://{shown_host}:{settings.port}/ ; store: {escape(settings.store_url)}",
+                  soft_wrap=True)
     uvicorn.run(app_, host=settings.host, port=settings.port, log_config=None,
                 ws_max_size=settings.ws_max_message_bytes, ws_per_message_deflate=settings.ws_compression)
 
@@ -75,9 +113,10 @@ def rebuild(
     store_url: StoreUrl = None,
 ) -> None:
     """Rebuild projections by replaying the log from position 1."""
+    settings = _existing_store(_settings(store_url))
 
     async def run() -> None:
-        async with open_runtime(_settings(store_url)) as runtime:
+        async with open_runtime(settings) as runtime:
             try:
                 chosen = by_name(runtime.projections, name)
             except KeyError as error:
@@ -101,9 +140,10 @@ def rebuild(
 @projections_app.command("status")
 def status(store_url: StoreUrl = None) -> None:
     """Show each projection's checkpoint and lag behind the log's head."""
+    settings = _existing_store(_settings(store_url))
 
     async def run() -> None:
-        async with open_runtime(_settings(store_url)) as runtime:
+        async with open_runtime(settings) as runtime:
             head = await runtime.store.head_position()
             table = Table("projection", "checkpoint", "head", "lag")
             for projection in runtime.projections:
@@ -121,9 +161,10 @@ def tail(
     store_url: StoreUrl = None,
 ) -> None:
     """Print events as they are appended, one JSON object a line (Ctrl-C to stop)."""
+    settings = _existing_store(_settings(store_url))
 
     async def run() -> None:
-        async with open_runtime(_settings(store_url)) as runtime:
+        async with open_runtime(settings) as runtime:
             start = None if after is None else after + 1
             async for event in runtime.store.subscribe(start):
                 line = {"position": event.position, "stream_id": event.stream_id, "version": event.version,

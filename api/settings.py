@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     @classmethod
     def _long_secret(cls, value: str | None) -> str | None:
         if value and len(value.encode()) < 32:
-            raise ValueError("CHRONICLE_JWT_SECRET must be at least 32 bytes (RFC 7518 §3.2)")
+            raise ValueError("must be at least 32 bytes (RFC 7518 §3.2)")
         return value or None
 
     @property
