@@ -91,10 +91,13 @@ class AccountNotFound(AggregateNotFound):
 
     code = "ACCOUNT_NOT_FOUND"
 
-    def __init__(self, account_id: str) -> None:
+    def __init__(self, account_id: str, field: str = "accountId") -> None:
         super().__init__(f"account-{account_id}")
         self.account_id = account_id
-        self.args = (f"account {account_id} does not exist",)
+        self.field = field
+        """The input field that named the account (GraphQL spelling), e.g. ``toAccountId``."""
+        label = {"fromAccountId": "source account", "toAccountId": "target account"}.get(field, "account")
+        self.args = (f"{label} {account_id} does not exist",)
 
 
 class AccountClosed(InvariantViolated):

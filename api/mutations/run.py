@@ -28,16 +28,17 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 200
 ACCOUNT_ID_NAMESPACE = UUID("0b8f3f0e-3c55-4c5e-9d3c-0c7d1f7a9a10")
 
 
-def parse_account_id(raw: str) -> str:
+def parse_account_id(raw: str, field: str = "accountId") -> str:
     """Return the canonical form of an account id (a UUID).
 
     Raises:
-        AccountNotFound: ``raw`` is not a UUID, so no account can have it.
+        AccountNotFound: ``raw`` is not a UUID, so no account can have it
+            (naming ``field``, the input that held it).
     """
     try:
         return str(UUID(raw.strip()))
     except (ValueError, AttributeError):
-        raise AccountNotFound(raw[:64]) from None
+        raise AccountNotFound(raw[:64], field) from None
 
 
 def account_id_for(idempotency_key: str) -> str:

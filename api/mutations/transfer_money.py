@@ -49,8 +49,8 @@ async def transfer_money(info: Info, input: TransferMoneyInput) -> TransferMoney
     """Request a transfer and run it to COMPLETED or FAILED (refunding the source when the credit is refused)."""
     runtime = info.context.runtime
     try:
-        source = parse_account_id(str(input.from_account_id))
-        target = parse_account_id(str(input.to_account_id))
+        source = parse_account_id(str(input.from_account_id), "fromAccountId")
+        target = parse_account_id(str(input.to_account_id), "toAccountId")
         key = check_idempotency_key(input.idempotency_key)
         transfer_id = entity_id_for(TRANSFER_ID_NAMESPACE, key)
         run = await runtime.transfers.start(transfer_id, source, target, input.amount,

@@ -27,6 +27,8 @@ class ValidationFailedError(Error):
 @strawberry.type(name="AccountNotFound")
 class AccountNotFoundError(Error):
     account_id: strawberry.ID
+    field: str = strawberry.field(description="The input field that named the missing account "
+                                              "(`accountId`, or `fromAccountId` / `toAccountId` for transfers).")
 
 
 @strawberry.type(name="AccountClosed")
@@ -107,7 +109,8 @@ def to_graphql_error(error: domain.DomainError) -> Error:
     if isinstance(error, domain.ValidationFailed):
         return ValidationFailedError(code=error.code, message=message, field=error.field)
     if isinstance(error, domain.AccountNotFound):
-        return AccountNotFoundError(code=error.code, message=message, account_id=strawberry.ID(error.account_id))
+        return AccountNotFoundError(code=error.code, message=message, account_id=strawberry.ID(error.account_id),
+                                    field=error.field)
     if isinstance(error, domain.AccountClosed):
         return AccountClosedError(code=error.code, message=message, account_id=strawberry.ID(error.account_id))
     if isinstance(error, domain.InsufficientFunds):

@@ -95,16 +95,18 @@ class TransferProcess:
         """Request a transfer and run it to its end.
 
         The source must exist (its currency fixes the amount's); the target is
-        checked by the credit step, which refunds when it refuses.
+        checked by the credit step, which refunds when it refuses (a target
+        that does not exist included).
 
         Raises:
-            AccountNotFound: the source account does not exist.
+            AccountNotFound: the source account does not exist (``field``
+                ``fromAccountId``).
             ValidationFailed: bad amount, or the same account twice.
             IdempotencyKeyReused: the key belongs to another command.
         """
         source = await self._processor.load(ACCOUNT, ACCOUNT.stream_id(from_account_id))
         if not source.version:
-            raise AccountNotFound(from_account_id)
+            raise AccountNotFound(from_account_id, "fromAccountId")
         currency = source.state.currency
         command = RequestTransfer(transfer_id, from_account_id, to_account_id,
                                   parse_amount(str(amount), currency), currency)

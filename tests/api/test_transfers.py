@@ -74,6 +74,29 @@ async def test_refused_steps_fail_the_transfer(api: Api) -> None:
     assert (missing["__typename"], same["__typename"]) == ("AccountNotFound", "ValidationFailed")
 
 
+MISSING_FIELDS = """mutation($from: ID!, $to: ID!) {
+  transferMoney(input: {fromAccountId: $from, toAccountId: $to, amount: "1"}) {
+    __typename ... on AccountNotFound { code message accountId field }
+    ... on TransferSuccess { transfer { status reason refunded } } } }"""
+
+
+async def test_a_missing_account_says_which_one(api: Api) -> None:
+    source, ghost = (await api.opened("10"))["id"], str(uuid4())
+
+    no_source = (await api.run(MISSING_FIELDS, **{"from": ghost, "to": source}))["transferMoney"]
+    bad_target = (await api.run(MISSING_FIELDS, **{"from": source, "to": "nope"}))["transferMoney"]
+    no_target = (await api.run(MISSING_FIELDS, **{"from": source, "to": ghost}))["transferMoney"]
+
+    assert no_source == {"__typename": "AccountNotFound", "code": "ACCOUNT_NOT_FOUND", "accountId": ghost,
+                         "field": "fromAccountId",
+                         "message": f"source account {ghost} does not exist"}
+    assert bad_target == {"__typename": "AccountNotFound", "code": "ACCOUNT_NOT_FOUND", "accountId": "nope",
+                          "field": "toAccountId", "message": "target account nope does not exist"}
+    # a well-formed id of no account: the saga's credit step refuses and the source is refunded
+    assert no_target["transfer"] == {"status": "FAILED", "reason": "ACCOUNT_NOT_FOUND", "refunded": True}
+    assert await balance(api, source) == "10.00"
+
+
 async def test_a_retried_transfer_replays(api: Api) -> None:
     source, target = (await api.opened("100"))["id"], (await api.opened())["id"]
     key = f"t-{uuid4()}"
