@@ -1,6 +1,8 @@
 """Who may do what: strawberry permission classes over the caller's roles.
 
-- ``teller``: run mutations and read the account read models;
+- ``teller``: run every mutation but ``rebuildProjection`` and read the
+  account, customer and transfer read models (``account`` with its temporal
+  arguments, ``accountHistory``, ``customers``, ``transfer``, ...);
 - ``auditor``: read everything, including the event log (``events``,
   ``stream``, ``projections`` and every subscription), but change nothing;
 - ``admin``: everything, including ``rebuildProjection``.

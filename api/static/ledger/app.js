@@ -1,7 +1,9 @@
 // Chronicle live ledger — vanilla JS, no framework.
 // Talks to the GraphQL endpoint on the same host: HTTP POST /graphql for queries
 // and mutations, WebSocket (graphql-transport-ws) ws(s)://host/graphql for the
-// `events` subscription.
+// `events` subscription. When the server requires tokens, the "Access token"
+// field (kept in sessionStorage, so only for this tab) is sent as
+// `Authorization: Bearer` over HTTP and as `{authToken}` in connection_init.
 import { createClient } from './graphql-ws.js';
 
 const ENDPOINT_PATH = '/graphql';
@@ -12,6 +14,17 @@ WS_URL.protocol = HTTP_URL.protocol === 'https:' ? 'wss:' : 'ws:';
 const FEED_LIMIT = 50; // events kept in the feed
 const PAGE_SIZE = 100; // page size for the initial load
 const MAX_PAGES = 200; // safety cap on the initial catch-up; the subscription replays the rest
+const TOKEN_KEY = 'chronicle.accessToken'; // sessionStorage key
+const AUTH_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
+
+function readToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) || '';
+  } catch {
+    return ''; // storage disabled: the token lives only as long as the page
+  }
+}
+let accessToken = readToken();
 
 // ---------------------------------------------------------------------------
 // GraphQL documents
@@ -77,6 +90,8 @@ const els = {
   error: $('#error'),
   tbody: $('#accounts tbody'),
   noAccounts: $('#no-accounts'),
+  authNeeded: $('#auth-needed'),
+  tokenForm: $('#token-form'),
   count: $('#account-count'),
   feed: $('#feed'),
   openForm: $('#open-form'),
@@ -87,14 +102,25 @@ const els = {
 // ---------------------------------------------------------------------------
 // HTTP GraphQL
 
-class GraphQLRequestError extends Error {}
+class GraphQLRequestError extends Error {
+  constructor(message, codes = []) {
+    super(message);
+    this.codes = codes; // extensions.code of the top-level errors
+  }
+
+  get isAuth() {
+    return this.codes.some((c) => AUTH_CODES.has(c));
+  }
+}
 
 async function gql(query, variables = {}) {
   let res;
+  const headers = { 'content-type': 'application/json', accept: 'application/json' };
+  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
   try {
     res = await fetch(HTTP_URL.href, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers,
       body: JSON.stringify({ query, variables }),
     });
   } catch (e) {
@@ -107,7 +133,10 @@ async function gql(query, variables = {}) {
     throw new GraphQLRequestError(`${HTTP_URL.pathname} answered HTTP ${res.status} ${res.statusText}`);
   }
   if (body.errors && body.errors.length) {
-    throw new GraphQLRequestError(body.errors.map((e) => e.message).join('; '));
+    const codes = body.errors.map((e) => (e.extensions && e.extensions.code) || '');
+    const error = new GraphQLRequestError(body.errors.map((e) => e.message).join('; '), codes);
+    if (error.isAuth) showAuthNeeded(error);
+    throw error;
   }
   if (!res.ok) throw new GraphQLRequestError(`HTTP ${res.status} ${res.statusText}`);
   return body.data;
@@ -169,6 +198,21 @@ function showError(err) {
   box.hidden = false;
   clearTimeout(errorTimer);
   errorTimer = setTimeout(clearError, 15000);
+}
+
+// Shown instead of "No accounts yet" while the server refuses our credentials.
+function showAuthNeeded(error) {
+  const forbidden = error.codes.includes('FORBIDDEN') && !error.codes.includes('UNAUTHENTICATED');
+  els.authNeeded.textContent = forbidden
+    ? `The access token lacks a role this page needs (teller and auditor): ${error.message}. ` +
+      'Enter a token with both roles in "Access token" above.'
+    : accessToken
+      ? `The server refused the access token: ${error.message}. Enter a valid token in "Access token" above.`
+      : 'This server requires an access token. Enter a token with the teller and auditor roles in ' +
+        '"Access token" above.';
+  els.authNeeded.hidden = false;
+  els.noAccounts.hidden = true;
+  setStatus('offline', 'token needed');
 }
 
 function clearError() {
@@ -246,7 +290,7 @@ function renderAccounts() {
   rows.forEach((tr, i) => {
     if (els.tbody.children[i] !== tr) els.tbody.insertBefore(tr, els.tbody.children[i] || null);
   });
-  els.noAccounts.hidden = accounts.size > 0;
+  els.noAccounts.hidden = accounts.size > 0 || !els.authNeeded.hidden;
   els.count.textContent = accounts.size ? `(${accounts.size})` : '';
   renderAccountSelects();
 }
@@ -383,6 +427,8 @@ let wsClient = null;
 function subscribeLive() {
   wsClient = createClient({
     url: WS_URL.href,
+    // read on every (re)connect, so a newly entered token is used
+    connectionParams: () => (accessToken ? { authToken: accessToken } : {}),
     lazy: true,
     keepAlive: 15000,
     retryAttempts: Number.MAX_SAFE_INTEGER,
@@ -394,7 +440,14 @@ function subscribeLive() {
     on: {
       connecting: (isRetry) => setStatus(isRetry ? 'reconnecting' : 'connecting'),
       connected: () => setStatus('live'),
-      closed: () => setStatus('reconnecting'),
+      closed: (event) => {
+        setStatus('reconnecting');
+        // 4403: the server refused the connection_init (missing, bad or expired token)
+        if (event && event.code === 4403) {
+          showAuthNeeded(new GraphQLRequestError(`live updates refused (${event.reason || 'Forbidden'})`,
+            ['UNAUTHENTICATED']));
+        }
+      },
       error: () => setStatus('reconnecting'),
     },
   });
@@ -423,7 +476,10 @@ function subscribeLive() {
             : err && err.code
               ? `socket closed (${err.code}${err.reason ? ` ${err.reason}` : ''})`
               : String(err);
-        showError(`Live updates stopped: ${message}`);
+        const codes = Array.isArray(err) ? err.map((e) => (e.extensions && e.extensions.code) || '') : [];
+        const refused = new GraphQLRequestError(message, codes);
+        if (refused.isAuth) showAuthNeeded(refused);
+        else showError(`Live updates stopped: ${message}`);
         payload.variables.afterPosition = lastPosition;
         setTimeout(start, 3000);
       },
@@ -459,7 +515,7 @@ async function runMutation(form, doc, input) {
     showError({ code: r.code, message: r.message, field: r.field, typename: r.__typename });
     return null;
   } catch (e) {
-    showError(e.message);
+    showError(e.isAuth ? { code: e.codes.find((c) => AUTH_CODES.has(c)), message: e.message } : e.message);
     return null;
   } finally {
     button.disabled = false;
@@ -528,13 +584,50 @@ async function loadInitial() {
   addEvents(tail, { animate: false });
 }
 
+// Resolved by the token form, so a load refused for lack of a token waits for one.
+let tokenEntered = () => {};
+function nextToken() {
+  return new Promise((resolve) => {
+    tokenEntered = resolve;
+  });
+}
+
+function useToken(value) {
+  accessToken = value.trim();
+  try {
+    if (accessToken) sessionStorage.setItem(TOKEN_KEY, accessToken);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // storage disabled: keep the token in memory only
+  }
+  els.tokenForm.classList.toggle('set', Boolean(accessToken));
+  els.authNeeded.hidden = true;
+  clearError();
+  if (wsClient) wsClient.terminate(); // reconnect with the new connectionParams
+  tokenEntered();
+}
+
+els.tokenForm.elements.token.value = accessToken;
+els.tokenForm.classList.toggle('set', Boolean(accessToken));
+els.tokenForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  useToken(els.tokenForm.elements.token.value);
+});
+
 async function boot() {
   for (let attempt = 0; ; attempt++) {
     try {
       await loadInitial();
       clearError();
+      els.authNeeded.hidden = true;
       break;
     } catch (e) {
+      if (e.isAuth) {
+        clearError(); // the auth message says it all; wait for a token rather than retry
+        await nextToken();
+        attempt = -1;
+        continue;
+      }
       setStatus('offline');
       showError(`Initial load failed: ${e.message} — retrying…`);
       await new Promise((r) => setTimeout(r, Math.min(10000, 1000 * 2 ** attempt)));
