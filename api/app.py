@@ -50,7 +50,7 @@ from api.metrics import Metrics, TimedEventStore
 from api.operations import operation_routes
 from api.schema import build_schema
 from api.settings import Settings
-from api.subscriptions.protocols import LegacyWSHandler, TransportWSHandler
+from api.subscriptions.protocols import ChronicleWebSocketAdapter, LegacyWSHandler, TransportWSHandler
 from api.subscriptions.shared import Broadcaster
 from core.bank.events import register_bank_events
 from core.bank.projections import bank_projections
@@ -152,6 +152,7 @@ class ChronicleGraphQL(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = ChronicleWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, runtime_holder: dict[str, Runtime], settings: Settings, **kwargs: Any) -> None:
         super().__init__(
@@ -161,6 +162,7 @@ class ChronicleGraphQL(GraphQL[Context, None]):
             allowed_origins=settings.allowed_origins, **kwargs)
         self._holder = runtime_holder
         self._settings = settings
+        self.max_operation_id_length = settings.max_operation_id_length
         self._auth = Authenticator(settings)
         self.broadcaster = Broadcaster(self.schema._schema)  # type: ignore[attr-defined]
 

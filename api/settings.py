@@ -41,8 +41,10 @@ class Settings(BaseSettings):
             shared payload is compressed again per subscriber).
         max_subscriptions_per_connection: live operations per WebSocket
             (``TOO_MANY_SUBSCRIPTIONS``).
-        connection_init_wait_timeout: seconds a ``graphql-transport-ws`` client
+        connection_init_wait_timeout: seconds a WebSocket client (either protocol)
             has to send ``connection_init`` (then close 4408).
+        max_operation_id_length: longest operation id accepted on a WebSocket
+            (``graphql-transport-ws`` closes 4400, ``graphql-ws`` answers an ``error``).
         introspection: answer ``__schema`` / ``__type`` queries.
         field_suggestions: add "Did you mean ...?" to validation errors.
         ready_max_projection_lag: ``/readyz`` fails when a projection's
@@ -90,6 +92,7 @@ class Settings(BaseSettings):
     ws_compression: bool = False
     max_subscriptions_per_connection: int = Field(default=20, ge=1)
     connection_init_wait_timeout: float = Field(default=10.0, gt=0, le=600)
+    max_operation_id_length: int = Field(default=128, ge=1, le=65_536)
     introspection: bool = True
     field_suggestions: bool = True
     ready_max_projection_lag: int = Field(default=1000, ge=0)

@@ -10,6 +10,7 @@ from tests.support.server import RunningServer
 from tests.support.ws import (
     TRANSPORT,
     close_code,
+    error_lines,
     metric,
     open_account,
     open_ws,
@@ -92,3 +93,35 @@ async def test_disconnect_mid_stream_releases_the_subscription(hardened: Running
     assert await wait_for_metric(hardened.base_url, "chronicle_live_subscriptions", 0) == 0
     assert metric(hardened.base_url, "chronicle_live_subscriptions") == baseline
     await quiet(ws, 0.1)
+
+
+async def test_operation_id_longer_than_the_limit_closes_4400(hardened: RunningServer) -> None:
+    ws = await open_ws(hardened.ws_url, TRANSPORT)
+    await send(ws, {"id": "x" * 128, "type": "subscribe", "payload": {"query": "{ __typename }"}})
+    assert [m["type"] for m in await quiet(ws, 1.0)] == ["next", "complete"]  # 128 (the default) is fine
+    await send(ws, {"id": "x" * 129, "type": "subscribe", "payload": SUB})
+    assert await close_code(ws) == 4400
+    assert ws.close_reason == "Operation id is longer than 128 characters"
+
+
+@pytest.mark.parametrize(("payload", "message"), [
+    ({"query": "query A { __typename } query B { __typename }"},
+     "Must provide operationName if the document contains several operations"),
+    ({"query": "subscription A { events { position } } subscription B { events { type } }"},
+     "Must provide operationName if the document contains several operations"),
+    ({"query": "query A { __typename }", "operationName": "B"}, "Unknown operation named 'B'"),
+    ({"query": "{ __typename }", "operationName": ""}, "Unknown operation named ''"),
+])
+async def test_operation_that_cannot_be_chosen_is_bad_user_input(
+        hardened: RunningServer, payload: dict[str, str], message: str) -> None:
+    logged = len(hardened.log())
+    ws = await open_ws(hardened.ws_url, TRANSPORT)
+    await send(ws, {"id": "1", "type": "subscribe", "payload": payload})
+    error = await receive(ws)
+    assert (error["id"], error["type"]) == ("1", "error")
+    assert error["payload"] == [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]
+    await send(ws, {"id": "1", "type": "subscribe",  # the id was not registered, the connection still works
+                    "payload": {"query": "query A { __typename } query B { x: __typename }", "operationName": "B"}})
+    assert [m["type"] for m in await quiet(ws, 1.0)] == ["next", "complete"]
+    await ws.close()
+    assert error_lines(hardened.log()[logged:]) == []

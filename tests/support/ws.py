@@ -108,3 +108,23 @@ def insert_raw_event(db_path: str, event_type: str, recorded_at: str = "2024-01-
             (position, f"raw-{position}", event_type, recorded_at),
         )
     return int(position)
+
+
+def error_lines(log: str) -> list[str]:
+    """Lines of a server log at ERROR level or above, or carrying a traceback."""
+    return [line for line in log.splitlines()
+            if '"level": "error"' in line or '"level": "critical"' in line or "Traceback" in line
+            or "exception was never retrieved" in line]
+
+
+def insert_padded_events(db_path: str, count: int, pad_bytes: int = 1000) -> None:
+    """Append ``count`` raw ``Noise`` events of about ``2 * pad_bytes`` bytes of data each, in one transaction
+    (enough payload to fill the socket buffers of a subscriber that does not read)."""
+    with sqlite3.connect(db_path, timeout=10) as conn:
+        start = conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
+        conn.executemany(
+            "INSERT INTO events (position, event_id, stream_id, version, type, schema_version, data, metadata,"
+            " recorded_at) VALUES (?, lower(hex(randomblob(16))), ?, 1, 'Noise', 1,"
+            " '{\"pad\": \"' || hex(randomblob(?)) || '\"}', '{}', '2024-01-01T00:00:00+00:00')",
+            [(position, f"raw-{position}", pad_bytes) for position in range(start + 1, start + count + 1)],
+        )
