@@ -31,8 +31,9 @@ def test_a_document_within_the_limits_runs(hardened: RunningServer) -> None:
 
 async def test_document_limits_over_websocket(hardened: RunningServer) -> None:
     ws = await open_ws(hardened.ws_url, TRANSPORT)
-    await send(ws, {"id": "d", "type": "subscribe", "payload": {
-        "query": "subscription { events { position } } " + TOO_DEEP.replace("{ a:", "query Q { a:", 1)}})
+    await send(ws, {"id": "d", "type": "subscribe", "payload": {  # a document with two operations names the one to run
+        "query": "subscription S { events { position } } " + TOO_DEEP.replace("{ a:", "query Q { a:", 1),
+        "operationName": "S"}})
     message = await receive(ws)
     assert message["type"] == "error"
     assert "QUERY_TOO_DEEP" in {e["extensions"]["code"] for e in message["payload"]}
