@@ -202,11 +202,31 @@ def operation_problem(query: str, operation_name: str | None, allowed: frozenset
     return None
 
 
-@functools.lru_cache(maxsize=512)
+CACHED_DOCUMENT_LENGTH = 8192
+"""Documents up to this many characters have their operations cached (512 of them,
+at most 4 MiB of text); longer ones are scanned each time, so a flood of large
+distinct documents cannot pin memory."""
+
+SCAN_MAX_TOKENS = 20_000
+"""A document with more tokens is not scanned here; the request's own token limit
+(``CHRONICLE_MAX_QUERY_TOKENS``) then refuses it on the normal path."""
+
+
 def _operations(query: str) -> dict[str | None, str] | None:
     """Map each operation's name (``None`` when anonymous) to its type; ``None`` when unparsable."""
+    if len(query) <= CACHED_DOCUMENT_LENGTH:
+        return _cached_operations(query)
+    return _scan_operations(query)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_operations(query: str) -> dict[str | None, str] | None:
+    return _scan_operations(query)
+
+
+def _scan_operations(query: str) -> dict[str | None, str] | None:
     try:
-        document = parse(query)
+        document = parse(query, max_tokens=SCAN_MAX_TOKENS)
     except GraphQLError:
         return None
     return {d.name.value if d.name else None: d.operation.value
