@@ -35,10 +35,10 @@ from core.snapshots import IntervalSnapshotPolicy
 from store.sqlite import SqliteEventStore
 
 
-async def chronicle(directory: Path, accounts: int, seconds: float) -> float:
+async def chronicle(directory: Path, accounts: int, seconds: float, read_models: bool = True) -> float:
     registry = EventTypeRegistry()
     register_bank_events(registry)
-    store = SqliteEventStore(directory / "chronicle.db", registry, list(bank_projections()))
+    store = SqliteEventStore(directory / "chronicle.db", registry, list(bank_projections()) if read_models else [])
     processor = CommandProcessor(store, snapshots=IntervalSnapshotPolicy(store.snapshots, interval=100))
     context = CommandContext()
     ids = [str(uuid.uuid4()) for _ in range(accounts)]
@@ -105,8 +105,11 @@ def main() -> None:
             directory = Path(tmp)
             ours = asyncio.run(chronicle(directory, accounts, seconds))
             theirs = peer(directory, accounts, seconds)
+            bare = asyncio.run(chronicle(directory / "bare", accounts, seconds, read_models=False))
         row(f"1 core deposits, {accounts:,} account(s)", ours, "cmd/s", "eventsourcing sqlite", theirs,
-            ">= 2x peer", ours >= 2 * theirs, f"{seconds:.0f} s each")
+            ">= 2x peer", ours >= 2 * theirs, f"{seconds:.0f} s each; with 3 inline read models")
+        row(f"1b same, no inline read models (the peer keeps none), {accounts:,} account(s)", bare, "cmd/s",
+            "eventsourcing sqlite", theirs, ">= 2x peer", bare >= 2 * theirs, "same events, no projections")
 
 
 if __name__ == "__main__":

@@ -96,6 +96,12 @@ async def begin_immediate(conn: sqlite3.Connection, timeout: float) -> None:
             the database failed otherwise.
     """
     try:
+        conn.execute("BEGIN IMMEDIATE")  # the common case, without setting up a retry loop
+        return
+    except sqlite3.OperationalError as error:
+        if not _busy(error):
+            raise StoreUnavailable(f"event store unreachable: {error}") from error
+    try:
         async for attempt in AsyncRetrying(
                 retry=retry_if_exception(_busy), stop=stop_after_delay(timeout), reraise=True,
                 wait=wait_exponential_jitter(multiplier=0.005, jitter=0.005, max=0.1)):
