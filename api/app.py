@@ -193,6 +193,9 @@ class ChronicleGraphQL(GraphQL[Context, None]):
             raise HTTPException(400, "Unable to parse request body as JSON") from None
         if not isinstance(parsed, (dict, list)):
             raise HTTPException(400, "The request body must be a JSON object")
+        for item in parsed if isinstance(parsed, list) else [parsed]:
+            if isinstance(item, dict) and not isinstance(item.get("operationName"), (str, type(None))):
+                raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null")
         return parsed
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]

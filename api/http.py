@@ -186,6 +186,8 @@ def operation_problem(query: str, operation_name: str | None, allowed: frozenset
         normal path then reports the syntax error), else a message for a
         ``BAD_USER_INPUT`` error.
     """
+    if not isinstance(operation_name, (str, type(None))):
+        return "operationName must be a string or null"
     operations = _operations(query)
     if operations is None:
         return None

@@ -71,7 +71,11 @@ def _first_page(field: str, account: dict[str, str]) -> str:
             f"{{ edges {{ cursor }} }} }}")
 
 
-@pytest.mark.parametrize("body", [b'"hello"', b"42", b"null", b"{not json", b'{"query": "\xff\xfe"}', b"[1]"])
+@pytest.mark.parametrize("body", [b'"hello"', b"42", b"null", b"{not json", b'{"query": "\xff\xfe"}', b"[1]",
+                                  b'{"query": "{ __typename }", "operationName": {"obj": "ect"}}',
+                                  b'{"query": "{ __typename }", "operationName": 0}',
+                                  b'{"query": "{ __typename }", "operationName": false}',
+                                  b'{"query": "{ __typename }", "operationName": ["array"]}'])
 async def test_malformed_body_is_a_json_400_with_a_code(server: RunningServer, body: bytes) -> None:
     async with httpx.AsyncClient(timeout=TIMEOUT) as http:
         response = await http.post(server.http_url, content=body, headers={"content-type": "application/json"})
