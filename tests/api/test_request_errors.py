@@ -29,6 +29,58 @@ async def test_non_finite_or_garbage_decimal_literal_is_bad_user_input(api: Api,
     assert error_codes(await api.errors(document)) == ["BAD_USER_INPUT"]
 
 
+DECIMAL_REFUSALS = [
+    ("1e3", 'Decimal must be written without an exponent: send "1000" instead of "1e3"'),
+    ("2.5E-2", 'Decimal must be written without an exponent: send "0.025" instead of "2.5E-2"'),
+    ("-1E+2", 'Decimal must be written without an exponent: send "-100" instead of "-1E+2"'),
+    ("1E+999999999999", 'Decimal must be written without an exponent: "1E+999999999999" is refused'),
+    ("ten", '"ten" is not a decimal number; write one like "10.25"'),
+    ("1'000", '"1\'000" is not a decimal number; write one like "10.25"'),
+    ('1"5', '"1\\"5" is not a decimal number; write one like "10.25"'),
+    ("\uff11\uff10", '"\\uff11\\uff10" is not a decimal number; write one like "10.25"'),
+    ("NaN", "Decimal must be finite (NaN and Infinity are refused)"),
+    ("9" * 65, "Decimal must be at most 64 characters"),
+]
+"""A refused ``Decimal`` and the exact sentence the client reads: the input quoted once, as JSON."""
+
+
+@pytest.mark.parametrize(("amount", "reason"), DECIMAL_REFUSALS)
+async def test_a_refused_decimal_variable_reads_as_one_sentence(api: Api, amount: str, reason: str) -> None:
+    account = await api.opened()
+
+    errors = await api.errors(mutation_document("deposit"), input={"accountId": account["id"], "amount": amount})
+
+    assert error_codes(errors) == ["BAD_USER_INPUT"]
+    assert errors[0]["message"] == f"Variable '$input' has invalid value at .amount: {reason}"
+    assert (await api.account(account["id"]))["version"] == 1
+
+
+@pytest.mark.parametrize(("literal", "reason"), [
+    ('"1e3"', DECIMAL_REFUSALS[0][1]), ("1e3", DECIMAL_REFUSALS[0][1]), ("2.5E-2", DECIMAL_REFUSALS[1][1]),
+    ('"ten"', DECIMAL_REFUSALS[4][1]), ("true", 'Decimal must be a string such as "10.25" or a number')])
+async def test_a_refused_decimal_literal_reads_as_one_sentence(api: Api, literal: str, reason: str) -> None:
+    account = await api.opened()
+    document = f'mutation {{ deposit(input: {{accountId: "{account["id"]}", amount: {literal}}}) {{ __typename }} }}'
+
+    errors = await api.errors(document)
+
+    assert error_codes(errors) == ["BAD_USER_INPUT"]
+    assert [error["message"] for error in errors] == [reason]
+    assert errors[0]["locations"]
+
+
+@pytest.mark.parametrize(("amount", "balance"), [("10.5", "10.50"), (".5", "0.50"), ("-0", None), ("7", "7.00")])
+async def test_a_plain_decimal_means_what_it_reads(api: Api, amount: str, balance: str | None) -> None:
+    account = await api.opened()
+
+    result = await api.deposit(account["id"], amount)
+
+    if balance is None:  # read exactly as written (zero), then refused by the amount rule, not by the scalar
+        assert result["__typename"] != "AccountSuccess"
+    else:
+        assert result["account"]["balance"] == balance
+
+
 @pytest.mark.parametrize("document", [
     "{ noSuchField }",
     "{ accounts { edges { node { id noSuchField } } } }",
