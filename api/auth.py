@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 
@@ -31,6 +31,17 @@ ROLES = frozenset({TELLER, AUDITOR, ADMIN})
 
 MAX_TOKEN_LENGTH = 8192
 """Longest token accepted (characters); longer ones are refused before decoding."""
+
+SECRET_ALGORITHM = "HS256"
+"""The algorithm of tokens signed with ``CHRONICLE_JWT_SECRET`` (``chronicle token`` signs with it too)."""
+
+MAX_SUBJECT_LENGTH = 256
+"""Longest ``sub`` accepted (characters)."""
+
+
+def valid_subject(subject: object) -> TypeGuard[str]:
+    """Whether ``subject`` may be a token's ``sub``: a string of 1 to 256 printable characters."""
+    return isinstance(subject, str) and 0 < len(subject) <= MAX_SUBJECT_LENGTH and is_plain_text(subject)
 
 
 class AuthenticationFailed(Exception):
@@ -74,7 +85,7 @@ class TokenVerifier:
         self._roles_claim = settings.jwt_roles_claim
         self._keys: dict[str | None, Any] = {}
         if settings.jwt_secret:
-            self._algorithms = ["HS256"]
+            self._algorithms = [SECRET_ALGORITHM]
             self._keys[None] = settings.jwt_secret
         elif settings.jwt_public_key_file:
             self._algorithms = ["RS256"]
@@ -111,7 +122,7 @@ class TokenVerifier:
         except jwt.InvalidTokenError as error:
             raise AuthenticationFailed(f"invalid token: {error}") from None
         subject = claims.get("sub")
-        if not isinstance(subject, str) or not subject or len(subject) > 256 or not is_plain_text(subject):
+        if not valid_subject(subject):
             raise AuthenticationFailed("invalid token: sub must be 1 to 256 printable characters")
         return Principal(subject, _roles(claims.get(self._roles_claim)))
 

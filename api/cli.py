@@ -1,56 +1,99 @@
-"""The ``chronicle`` command line (typer): serve, projections, events."""
+"""The ``chronicle`` command line (typer): serve, token, projections, events.
+
+Help must be quick (``chronicle --help`` and every ``--help`` well under 0.5 s),
+so this module imports only typer and :mod:`api.defaults` at the top. pydantic,
+the app, the stores, strawberry, PyJWT and rich are imported inside the commands
+that use them; ``tests/api/test_cli_help.py`` checks which modules a help loads.
+
+Help is printed by click's plain formatter (``rich_markup_mode=None``): typer
+0.29's rich panels print ``<bool>`` beside every flag, ``--help`` included, and
+neither ``--x/--no-x`` declarations nor help panels change that.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import logging
-from pathlib import Path
-from typing import Annotated, NoReturn
+import functools
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
-from api.app import open_runtime, sqlite_path
-from api.logs import configure_logging
-from api.settings import Settings
-from core.projections import by_name
+from api import defaults
 
-app = typer.Typer(help="Chronicle: an event-sourced GraphQL service.", no_args_is_help=True)
-projections_app = typer.Typer(help="Inspect and rebuild projections.", no_args_is_help=True)
-events_app = typer.Typer(help="Read the event log.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from api.settings import Settings
+
+
+
+class QuickHelpGroup(TyperGroup):
+    """A command group whose unset flags (``--help``, ``--install-completion``) read as ``False``.
+
+    typer 0.29 coerces an unset flag's ``None`` through a pydantic
+    ``TypeAdapter``, so every ``chronicle <command> --help`` would import
+    pydantic (about 0.3 s) for the group's own unused flags; a ``bool`` value
+    skips that coercion. ``tests/api/test_cli_help.py`` fails if pydantic comes back.
+    """
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_bool_flag", False) and param.default is None:
+                param.default = False
+        return params
+
+
+app = typer.Typer(cls=QuickHelpGroup, help="Chronicle: an event-sourced GraphQL service.", no_args_is_help=True,
+                  rich_markup_mode=None)
+projections_app = typer.Typer(cls=QuickHelpGroup, help="Inspect and rebuild projections.", no_args_is_help=True,
+                              rich_markup_mode=None)
+events_app = typer.Typer(cls=QuickHelpGroup, help="Read the event log.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(projections_app, name="projections")
 app.add_typer(events_app, name="events")
-console = Console()
 
-StoreUrl = Annotated[str | None, typer.Option("--store-url", help="sqlite:///path or mongodb://... "
-                                              "(default: CHRONICLE_STORE_URL or sqlite:///data/chronicle.db)")]
+StoreUrl = Annotated[str, typer.Option("--store-url", envvar=defaults.env_name("store_url"), show_envvar=True,
+                                       metavar="URL", help="sqlite:///path or mongodb://host/database")]
+
+
+@functools.cache
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console()
+
+
+@functools.cache
+def _errors() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def _fail(message: str) -> NoReturn:
-    """Print ``message`` as one red line (never wrapped) and exit with status 2."""
-    console.print(f"[red]{escape(message)}[/]", soft_wrap=True)
+    """Print ``message`` as one red line on stderr (never wrapped) and exit with status 2."""
+    from rich.markup import escape
+
+    _errors().print(f"[red]{escape(message)}[/]", soft_wrap=True)
     raise typer.Exit(2)
 
 
-def _settings(store_url: str | None, **overrides: object) -> Settings:
+def _settings(store_url: str | None = None, **overrides: object) -> Settings:
     """Return the settings from the environment and ``overrides``; exit 2 with one line per bad setting."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from api.settings import Settings
+
     values = {k: v for k, v in overrides.items() if v is not None}
     if store_url:
         values["store_url"] = store_url
     try:
         return Settings(**values)  # type: ignore[arg-type]
     except ValidationError as error:
-        prefix = str(Settings.model_config.get("env_prefix", ""))
         reasons = []
         for problem in error.errors():
-            name = f"{prefix}{'.'.join(str(part) for part in problem['loc'])}".upper() if problem["loc"] else "settings"
+            name = defaults.env_name(".".join(str(part) for part in problem["loc"])) if problem["loc"] else "settings"
             reasons.append(f"{name}: {str(problem['msg']).removeprefix('Value error, ')}")
         _fail(f"cannot start: invalid setting {'; '.join(reasons)}")
     except SettingsError as error:  # e.g. a JSON setting that is not JSON
@@ -63,6 +106,10 @@ def _existing_store(settings: Settings) -> Settings:
     Only ``serve`` creates a SQLite file: the other commands read an existing
     log, and a mistyped path would otherwise silently give an empty one.
     """
+    from pathlib import Path
+
+    from api.app import sqlite_path
+
     if settings.store_url.startswith("sqlite:"):
         try:
             path = sqlite_path(settings.store_url)
@@ -76,14 +123,20 @@ def _existing_store(settings: Settings) -> Settings:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
-    store_url: StoreUrl = None,
+    host: Annotated[str, typer.Option(envvar=defaults.env_name("host"), show_envvar=True, metavar="HOST",
+                                      help="Interface to listen on.")] = defaults.HOST,
+    port: Annotated[int, typer.Option(envvar=defaults.env_name("port"), show_envvar=True, metavar="PORT",
+                                      help="TCP port.")] = defaults.PORT,
+    store_url: StoreUrl = defaults.STORE_URL,
 ) -> None:
     """Run the GraphQL service under uvicorn."""
+    import logging
+
     import uvicorn
+    from rich.markup import escape
 
     from api.app import create_app
+    from api.logs import configure_logging
 
     settings = _settings(store_url, host=host, port=port)
     configure_logging(settings.log_level, settings.log_format)
@@ -94,25 +147,80 @@ def serve(
             "ANONYMOUS ACCESS IS ON: every request without a token acts as 'anonymous' with ALL roles "
             "(teller, auditor, admin). Development only; for production set CHRONICLE_JWT_SECRET, "
             "CHRONICLE_JWT_PUBLIC_KEY_FILE or CHRONICLE_JWT_JWKS_FILE and CHRONICLE_ALLOW_ANONYMOUS=false.")
-        console.print("[bold red]WARNING: anonymous access with all roles is ON (development mode)[/]")
+        _console().print("[bold red]WARNING: anonymous access with all roles is ON (development mode)[/]")
     try:  # checks the configuration, so refusing comes before the banner
         app_ = create_app(settings)
     except ValueError as error:
         _fail(f"cannot start: {error}")
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    console.print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
-                  f"live ledger at http://{shown_host}:{settings.port}/ ; store: {escape(settings.store_url)}",
-                  soft_wrap=True)
+    _console().print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
+                     f"live ledger at http://{shown_host}:{settings.port}/ ; store: {escape(settings.store_url)}",
+                     soft_wrap=True)
     uvicorn.run(app_, host=settings.host, port=settings.port, log_config=None,
                 ws_max_size=settings.ws_max_message_bytes, ws_per_message_deflate=settings.ws_compression)
 
 
-@projections_app.command("rebuild")
+@app.command(no_args_is_help=True)
+def token(
+    roles: Annotated[str, typer.Option(metavar="ROLES", show_default=False,
+                                       help="Comma-separated roles, e.g. teller,auditor.")],
+    subject: Annotated[str, typer.Option(metavar="SUBJECT",
+                                         help="The token's sub: the actor recorded on the events it appends.")]
+    = "developer",
+    ttl: Annotated[str, typer.Option(metavar="DURATION",
+                                     help="Lifetime, e.g. 15m, 1h, 1h30m, 7d (at most 365d).")] = "1h",
+) -> None:
+    """Print a development JWT with the given roles.
+
+    The token is signed with CHRONICLE_JWT_SECRET, the secret the server
+    verifies with (HS256). It carries sub, roles, iat and exp, plus aud and iss when
+    CHRONICLE_JWT_AUDIENCE / CHRONICLE_JWT_ISSUER are set. Exit status 2 when no
+    secret is configured or an argument is refused.
+    """
+    import sys
+
+    from api.tokens import TokenRefused, mint_token, parse_roles, parse_ttl
+
+    try:
+        chosen, lifetime = parse_roles(roles), parse_ttl(ttl)
+        minted = mint_token(_settings(), subject=subject, roles=chosen, ttl=lifetime)
+    except TokenRefused as refusal:
+        _fail(f"cannot mint a token: {refusal}")
+    sys.stdout.write(minted.token + "\n")
+    _errors().print(f"{', '.join(sorted(chosen))} token for {subject!r}, expires {minted.expires_at:%Y-%m-%d %H:%M:%S} "
+                    "UTC", soft_wrap=True, highlight=False, markup=False)
+
+
+def projection_names() -> list[str]:
+    """Return the names of the built-in projections, in the order they run."""
+    from core.bank.projections import bank_projections
+    from core.customers.projections import customer_projections
+
+    return [projection.name for projection in (*bank_projections(), *customer_projections())]
+
+
+class ListsProjectionNames(TyperCommand):
+    """A command whose help ends with the projection names, read only when help is printed."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.epilog = f"Projection names: {', '.join(projection_names())}."
+        super().format_help(ctx, formatter)
+
+
+@projections_app.command("rebuild", cls=ListsProjectionNames)
 def rebuild(
-    name: Annotated[str | None, typer.Argument(help="Projection to rebuild (default: all).")] = None,
-    store_url: StoreUrl = None,
+    name: Annotated[str | None, typer.Argument(metavar="NAME", show_default=False,
+                                               help="Projection to rebuild (default: all of them).")] = None,
+    store_url: StoreUrl = defaults.STORE_URL,
 ) -> None:
     """Rebuild projections by replaying the log from position 1."""
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from api.app import open_runtime
+    from core.projections import by_name
+
     settings = _existing_store(_settings(store_url))
 
     async def run() -> None:
@@ -120,26 +228,31 @@ def rebuild(
             try:
                 chosen = by_name(runtime.projections, name)
             except KeyError as error:
-                console.print(f"[red]{error.args[0]}[/]")
-                raise typer.Exit(2) from None
+                _fail(error.args[0])
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-            with Progress(*columns, console=console) as progress:
+            with Progress(*columns, console=_console()) as progress:
                 for projection in chosen:
                     task = progress.add_task(projection.name, total=None)
 
-                    def advance(done: int, total: int, task: int = task) -> None:
+                    def advance(done: int, total: int, task: Any = task) -> None:
                         progress.update(task, completed=done, total=total)
 
                     applied = await runtime.views.rebuild(projection, progress=advance)
                     progress.update(task, completed=applied, total=max(applied, 1))
-            console.print(f"rebuilt {', '.join(p.name for p in chosen)}")
+            _console().print(f"rebuilt {', '.join(p.name for p in chosen)}")
 
     asyncio.run(run())
 
 
 @projections_app.command("status")
-def status(store_url: StoreUrl = None) -> None:
+def status(store_url: StoreUrl = defaults.STORE_URL) -> None:
     """Show each projection's checkpoint and lag behind the log's head."""
+    import asyncio
+
+    from rich.table import Table
+
+    from api.app import open_runtime
+
     settings = _existing_store(_settings(store_url))
 
     async def run() -> None:
@@ -149,18 +262,24 @@ def status(store_url: StoreUrl = None) -> None:
             for projection in runtime.projections:
                 checkpoint = await runtime.views.checkpoint(projection.name)
                 table.add_row(projection.name, str(checkpoint), str(head), str(head - checkpoint))
-            console.print(table)
+            _console().print(table)
 
     asyncio.run(run())
 
 
 @events_app.command("tail")
 def tail(
-    after: Annotated[int | None, typer.Option("--after", min=0,
+    after: Annotated[int | None, typer.Option("--after", min=0, show_default=False, metavar="POSITION",
                                               help="Start after this position (default: the head).")] = None,
-    store_url: StoreUrl = None,
+    store_url: StoreUrl = defaults.STORE_URL,
 ) -> None:
     """Print events as they are appended, one JSON object a line (Ctrl-C to stop)."""
+    import asyncio
+    import contextlib
+    import json
+
+    from api.app import open_runtime
+
     settings = _existing_store(_settings(store_url))
 
     async def run() -> None:

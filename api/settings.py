@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from api import defaults
+
 
 class Settings(BaseSettings):
     """Runtime configuration; every field reads ``CHRONICLE_<NAME>`` (case-insensitive).
@@ -69,14 +71,14 @@ class Settings(BaseSettings):
             Never set it in production.
     """
 
-    model_config = SettingsConfigDict(env_prefix="CHRONICLE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=defaults.ENV_PREFIX, extra="ignore")
 
-    store_url: str = "sqlite:///data/chronicle.db"
+    store_url: str = defaults.STORE_URL
     mongo_database: str = "chronicle"
     poll_interval: float = Field(default=0.5, gt=0, le=60)
     sqlite_write_lock_timeout: float = Field(default=5.0, gt=0, le=600)
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=0, le=65535)
+    host: str = defaults.HOST
+    port: int = Field(default=defaults.PORT, ge=0, le=65535)
     graphiql: Literal["local", "cdn", "off"] = "local"
     max_page_size: int = Field(default=100, ge=1, le=10_000)
     log_level: str = "INFO"
