@@ -282,10 +282,6 @@ class MongoEventStore:
         """The name of the store's database."""
         return self._db.name
 
-    async def drop_database(self) -> None:
-        """Drop the whole database (tests and tooling only: this deletes events)."""
-        await self._client.drop_database(self._db.name)
-
     async def close(self) -> None:
         """Stop the change stream and the live feed, and close the client."""
         await self.waker.stop()

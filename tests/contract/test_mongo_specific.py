@@ -39,6 +39,7 @@ from core.ports import ANY, NO_STREAM, STREAM_EXISTS
 from store.mongo import MongoEventStore, ReplicaSetRequired
 from store.mongo.live import ChangeStreamWaker
 from store.mongo.schema import refuse_standalone
+from tests.support.mongo import drop_database
 
 from .bank_events import deposited, new_stream, opened, withdrawn
 from .conftest import contract_registry
@@ -51,9 +52,7 @@ Opener = Callable[..., Any]
 async def database(mongo_uri: str) -> AsyncIterator[str]:
     name = f"mongo_{uuid4().hex[:16]}"
     yield name
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri)
-    await client.drop_database(name)
-    await client.close()
+    await asyncio.to_thread(drop_database, mongo_uri, name)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import with_database
+from tests.support.mongo import with_database
 from tests.support.mongoeco_server import MongoecoUnavailable, running_mongoeco
 from tests.support.server import RunningServer, free_port, running_server
 
