@@ -272,11 +272,6 @@ class MongoEventStore:
         async for event in self.feed.subscribe(from_position, types):
             yield event
 
-    async def ping(self) -> None:
-        """Check the database answers; raises :class:`StoreUnavailable` otherwise."""
-        with unavailable_on_connection_errors("ping"):
-            await self._client.admin.command("ping")
-
     @property
     def database(self) -> str:
         """The name of the store's database."""

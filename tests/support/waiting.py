@@ -35,12 +35,3 @@ async def wait_until(condition: Callable[[], T | Awaitable[T]], what: str, *,
             raise AssertionError(f"within {timeout}s: {what} (last seen: {value!r})")
         await asyncio.sleep(interval)
 
-
-def wait_until_sync(condition: Callable[[], T], what: str, *, timeout: float = 10.0, interval: float = 0.05) -> T:
-    """:func:`wait_until` for code without an event loop (``condition`` is a plain function)."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"within {timeout}s: {what} (last seen: {value!r})")
-        time.sleep(interval)
-    return value
