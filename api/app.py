@@ -10,7 +10,7 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from strawberry.types.unset import UnsetType
 
 from api.auth import AuthenticationFailed, Authenticator, bearer_token, connection_token
 from api.context import Context, Runtime, accepted_correlation_id
+from api.domains import GraphQLModule, graphql_modules
 from api.http import (
     GRAPHQL_RESPONSE_JSON,
     BodySizeLimit,
@@ -52,14 +53,11 @@ from api.schema import build_schema
 from api.settings import Settings
 from api.subscriptions.protocols import ChronicleWebSocketAdapter, LegacyWSHandler, TransportWSHandler
 from api.subscriptions.shared import Broadcaster
-from core.bank.events import register_bank_events
-from core.bank.projections import bank_projections
-from core.bank.transfer_process import StepHook, TransferProcess
-from core.customers.events import register_customer_events
-from core.customers.projections import customer_projections
-from core.ports import EventStore, Projection
+from api.types.errors import ErrorMembers
+from core.domain import StepHook
+from core.ports import EventStore
 from core.processor import CommandProcessor
-from core.registry import EventTypeRegistry
+from core.registry import DomainRegistry
 from core.snapshots import IntervalSnapshotPolicy
 
 STATIC = Path(__file__).parent / "static"
@@ -101,41 +99,48 @@ def crash_hook(step: str | None) -> StepHook | None:
 
 
 @contextlib.asynccontextmanager
-async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, metrics: Metrics | None = None,
+                       modules: Sequence[GraphQLModule] | None = None) -> AsyncIterator[Runtime]:
     """Build the store, projections and processor described by ``settings``; close them on exit.
 
-    With ``metrics``, appends are timed and commands counted into it.
+    The domains are those of ``modules`` (by default the built-in ones plus
+    ``settings.domains``, :func:`api.domains.graphql_modules`). With ``metrics``,
+    appends are timed and commands counted into it.
 
     Raises:
         ValueError: ``settings.store_url`` has an unsupported scheme.
         StoreUnavailable: the store cannot be reached at start-up.
         StoreError: MongoDB refuses transactions (a replica set is required).
     """
-    registry = EventTypeRegistry()
-    register_bank_events(registry)
-    register_customer_events(registry)
-    projections: list[Projection] = [*bank_projections(), *customer_projections()]
+    if modules is None:
+        modules = graphql_modules(settings.domains)
+    registry = DomainRegistry(m.domain for m in modules)
+    projections = registry.projections()
     if settings.store_url.startswith("sqlite:"):
         from store.sqlite import SqliteEventStore
 
-        store = SqliteEventStore(sqlite_path(settings.store_url), registry, projections,
+        store = SqliteEventStore(sqlite_path(settings.store_url), registry.event_types, projections,
                                  poll_interval=settings.poll_interval,
                                  write_lock_timeout=settings.sqlite_write_lock_timeout)
     elif settings.store_url.startswith(("mongodb://", "mongodb+srv://")):
         from store.mongo import MongoEventStore
 
-        store = await MongoEventStore.open(settings.store_url, mongo_database(settings), registry, projections,
+        store = await MongoEventStore.open(settings.store_url, mongo_database(settings), registry.event_types,
+                                           projections,
                                            poll_interval=settings.poll_interval)
     else:
         raise ValueError(f"unsupported store URL scheme: {settings.store_url.split(':', 1)[0]!r}")
     snapshots = IntervalSnapshotPolicy(store.snapshots, interval=settings.snapshot_interval,
                                        intervals=settings.snapshot_intervals)
     metrics = metrics or Metrics()
+    metrics.declare(registry)
     timed: EventStore = TimedEventStore(store, metrics)  # type: ignore[assignment]
     processor = CommandProcessor(timed, snapshots=snapshots)
+    after_step = crash_hook(settings.test_crash_after)
     runtime = Runtime(settings=settings, store=timed, views=store.views, processor=processor,
-                      projections=projections, registry=registry,
-                      transfers=TransferProcess(processor, after_step=crash_hook(settings.test_crash_after)),
+                      projections=projections, registry=registry, errors=ErrorMembers(m.errors for m in modules),
+                      process_managers={kind.name: kind.build(processor, after_step)
+                                        for kind in registry.process_managers()},
                       metrics=metrics)
     try:
         yield runtime
@@ -154,9 +159,10 @@ class ChronicleGraphQL(GraphQL[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
     websocket_adapter_class = ChronicleWebSocketAdapter  # type: ignore[assignment]
 
-    def __init__(self, runtime_holder: dict[str, Runtime], settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, runtime_holder: dict[str, Runtime], settings: Settings,
+                 modules: Sequence[GraphQLModule] | None = None, **kwargs: Any) -> None:
         super().__init__(
-            build_schema(settings), graphql_ide="graphiql" if settings.graphiql != "off" else None,
+            build_schema(settings, modules), graphql_ide="graphiql" if settings.graphiql != "off" else None,
             connection_init_wait_timeout=timedelta(seconds=settings.connection_init_wait_timeout),
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
             allowed_origins=settings.allowed_origins, **kwargs)
@@ -281,8 +287,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if not settings.jwt_configured and not settings.allow_anonymous:
         raise ValueError("no JWT key configured (CHRONICLE_JWT_SECRET, CHRONICLE_JWT_PUBLIC_KEY_FILE or "
                          "CHRONICLE_JWT_JWKS_FILE) and anonymous access is off (CHRONICLE_ALLOW_ANONYMOUS)")
+    modules = graphql_modules(settings.domains)
     holder: dict[str, Runtime] = {}
-    graphql = ChronicleGraphQL(holder, settings)
+    graphql = ChronicleGraphQL(holder, settings, modules)
 
     def live_subscriptions() -> float:
         runtime = holder.get("runtime")
@@ -293,10 +300,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_runtime(settings, metrics) as runtime:
-            recovered = await runtime.transfers.recover(runtime.views)
-            if recovered:
-                log.info("finished or compensated %d interrupted transfer(s)", len(recovered))
+        async with open_runtime(settings, metrics, modules) as runtime:
+            for name, manager in runtime.process_managers.items():
+                recovered = await manager.recover(runtime.views)
+                if recovered:
+                    log.info("finished or compensated %d interrupted %s run(s)", len(recovered), name)
             holder["runtime"] = runtime
             app.state.runtime = runtime
             yield

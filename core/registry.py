@@ -1,4 +1,11 @@
-"""The event-type registry: known event types, their schema versions, upcasters.
+"""The registries: the domains, and the event types they declare.
+
+:class:`DomainRegistry` composes :class:`core.domain.Domain` declarations and is
+the one place the rest of the code asks which aggregates, event types,
+projections, read-model collections, process managers, commands and domain
+errors exist.
+
+:class:`EventTypeRegistry` knows event types, their schema versions, upcasters.
 
 An upcaster turns the payload of one schema version of a type into the next
 (``upcast_money_deposited_v1_to_v2(data) -> data``); the registry chains them at
@@ -9,12 +16,14 @@ upcasters).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from core.errors import UnknownEventType
-
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+from core.aggregate import AggregateType
+from core.domain import Domain, ProcessManagerType, Upcaster
+from core.errors import DomainError, UnknownEventType
+from core.ports import Collection, Projection
 
 
 class EventTypeRegistry:
@@ -82,3 +91,79 @@ class EventTypeRegistry:
             payload = upcaster(payload)
             version += 1
         return payload, version
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedCollection:
+    """A read-model collection with the projection and domain that own it."""
+
+    collection: Collection
+    projection: str
+    domain: str
+
+
+class DomainRegistry:
+    """The composition of every registered :class:`Domain`.
+
+    Raises:
+        ValueError: (on construction) two domains declare the same domain name,
+            aggregate (stream prefix), event type, projection, collection or
+            process manager.
+    """
+
+    def __init__(self, domains: Iterable[Domain]) -> None:
+        self.domains: tuple[Domain, ...] = tuple(domains)
+        self._event_types = EventTypeRegistry()
+        for kind, names in (
+            ("domain", [d.name for d in self.domains]),
+            ("aggregate", [a.name for d in self.domains for a in d.aggregates]),
+            ("event type", [e.name for d in self.domains for e in d.events]),
+            ("projection", [p.name for d in self.domains for p in d.projections]),
+            ("collection", [c.collection.name for c in self.collections()]),
+            ("process manager", [m.name for d in self.domains for m in d.process_managers]),
+        ):
+            seen: set[str] = set()
+            for name in names:
+                if name in seen:
+                    raise ValueError(f"{kind} {name!r} is declared twice")
+                seen.add(name)
+        for domain in self.domains:
+            for event in domain.events:
+                self._event_types.register(event.name, event.schema_version)
+                for from_version, upcaster in enumerate(event.upcasters, start=1):
+                    self._event_types.add_upcaster(event.name, from_version, upcaster)
+
+    @property
+    def event_types(self) -> EventTypeRegistry:
+        """The event types of every domain, with their upcasters (what the stores decode with)."""
+        return self._event_types
+
+    def aggregates(self) -> list[AggregateType[Any]]:
+        """Every aggregate type, in registration order."""
+        return [a for d in self.domains for a in d.aggregates]
+
+    def projections(self) -> list[Projection]:
+        """Every inline projection, in registration order (the order they run in an append)."""
+        return [p for d in self.domains for p in d.projections]
+
+    def collections(self) -> list[OwnedCollection]:
+        """Every read-model collection with its owner, in registration order.
+
+        Each :class:`Collection` says which indexes it needs and which
+        operations the code runs on it (``Collection.operations``), so a store
+        can create it and a database role can grant exactly that.
+        """
+        return [OwnedCollection(c, p.name, d.name) for d in self.domains for p in d.projections
+                for c in p.collections]
+
+    def process_managers(self) -> list[ProcessManagerType[Any]]:
+        """Every process manager type, in registration order."""
+        return [m for d in self.domains for m in d.process_managers]
+
+    def commands(self) -> list[type]:
+        """Every command class, in registration order."""
+        return [c for d in self.domains for c in d.commands]
+
+    def errors(self) -> list[type[DomainError]]:
+        """Every domain error class the domains declare, in registration order."""
+        return [e for d in self.domains for e in d.errors]

@@ -28,14 +28,8 @@ from core.bank.commands import (
     OpenAccount,
     WithdrawMoney,
 )
-from core.errors import (
-    AccountClosed,
-    AccountNotFound,
-    BalanceNotZero,
-    CurrencyMismatch,
-    InsufficientFunds,
-    ValidationFailed,
-)
+from core.bank.errors import AccountClosed, AccountNotFound, BalanceNotZero, CurrencyMismatch, InsufficientFunds
+from core.errors import ValidationFailed
 from core.events import NewEvent, RecordedEvent
 from core.money import currency_exponent, format_amount, parse_amount
 from core.text import plain_text
@@ -44,7 +38,6 @@ ACCOUNT_OPENED = "AccountOpened"
 MONEY_DEPOSITED = "MoneyDeposited"
 MONEY_WITHDRAWN = "MoneyWithdrawn"
 ACCOUNT_CLOSED = "AccountClosed"
-EVENT_TYPES = (ACCOUNT_OPENED, MONEY_DEPOSITED, MONEY_WITHDRAWN, ACCOUNT_CLOSED)
 
 MAX_OWNER_LENGTH = 200
 MAX_REFERENCE_LENGTH = 140

@@ -20,7 +20,6 @@ from core.bank.account import (
     MONEY_DEPOSITED,
     MONEY_WITHDRAWN,
 )
-from core.bank.transfer_projection import TransfersProjection
 from core.events import RecordedEvent
 from core.money import format_amount
 from core.ports import Collection, Index, ViewWriter
@@ -136,9 +135,3 @@ class DailyTotalsProjection:
         row[field] = format_amount(Decimal(row[field]) + Decimal(str(event.data["amount"])), currency)
         row["count"] = int(row["count"]) + 1
         await view.put(DAILY_TOTALS, key, row)
-
-
-def bank_projections() -> list[AccountsProjection | TransactionsProjection | DailyTotalsProjection
-                               | TransfersProjection]:
-    """Return fresh instances of every bank projection (transfers included)."""
-    return [AccountsProjection(), TransactionsProjection(), DailyTotalsProjection(), TransfersProjection()]

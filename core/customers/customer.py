@@ -22,14 +22,14 @@ from datetime import datetime
 from core.aggregate import AggregateType
 from core.customers.commands import ChangeCustomerEmail, ChangeCustomerPhone, RegisterCustomer
 from core.customers.contact import normalise_email, normalise_phone
-from core.errors import CustomerNotFound, ValidationFailed
+from core.customers.errors import CustomerNotFound
+from core.errors import ValidationFailed
 from core.events import NewEvent, RecordedEvent
 from core.text import plain_text
 
 CUSTOMER_REGISTERED = "CustomerRegistered"
 CUSTOMER_EMAIL_CHANGED = "CustomerEmailChanged"
 CUSTOMER_PHONE_CHANGED = "CustomerPhoneChanged"
-EVENT_TYPES = (CUSTOMER_REGISTERED, CUSTOMER_EMAIL_CHANGED, CUSTOMER_PHONE_CHANGED)
 
 MAX_NAME_LENGTH = 200
 

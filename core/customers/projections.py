@@ -6,7 +6,7 @@
   canonical address, naming the customer that holds it.
 
 ``EmailReservationsProjection`` is the uniqueness guard. It runs inline, in the
-append's transaction, and raises :class:`~core.errors.EmailTaken` when another
+append's transaction, and raises :class:`~core.customers.errors.EmailTaken` when another
 customer holds the address, which aborts the append (nothing is recorded).
 Because the document key IS the address, two concurrent writers of one address
 write the same document and the store serialises them: SQLite has one writer
@@ -29,9 +29,9 @@ from __future__ import annotations
 from typing import Any
 
 from core.customers.customer import CUSTOMER_EMAIL_CHANGED, CUSTOMER_PHONE_CHANGED, CUSTOMER_REGISTERED
-from core.errors import EmailTaken
+from core.customers.errors import EmailTaken
 from core.events import RecordedEvent
-from core.ports import Collection, Index, ViewWriter
+from core.ports import UPSERTED, Collection, Index, Operation, ViewWriter
 
 CUSTOMERS = "customers"
 EMAIL_RESERVATIONS = "email_reservations"
@@ -70,7 +70,7 @@ class EmailReservationsProjection:
 
     name = EMAIL_RESERVATIONS
     event_types = frozenset({CUSTOMER_REGISTERED, CUSTOMER_EMAIL_CHANGED})
-    collections = (Collection(EMAIL_RESERVATIONS, (Index(("customer_id",)),)),)
+    collections = (Collection(EMAIL_RESERVATIONS, (Index(("customer_id",)),), UPSERTED | {Operation.REMOVE}),)
 
     async def apply(self, event: RecordedEvent, view: ViewWriter) -> None:
         """Reserve the event's address (and release the previous one on a change).
@@ -89,8 +89,3 @@ class EmailReservationsProjection:
             held = await view.get(EMAIL_RESERVATIONS, str(previous))
             if held is not None and held["customer_id"] == customer_id:
                 await view.delete(EMAIL_RESERVATIONS, str(previous))
-
-
-def customer_projections() -> list[CustomersProjection | EmailReservationsProjection]:
-    """Return fresh instances of every customer projection."""
-    return [CustomersProjection(), EmailReservationsProjection()]

@@ -21,10 +21,8 @@ from uuid import uuid4
 
 import pytest
 
-from core.bank.events import register_bank_events
-from core.bank.projections import bank_projections
-from core.customers.events import register_customer_events
-from core.customers.projections import customer_projections
+from core.bank.domain import ACCOUNTS, TRANSFERS
+from core.domains import built_in_registry
 from core.ports import EventStore, Projection, ProjectionStore
 from core.registry import EventTypeRegistry
 from core.snapshots import SnapshotStore
@@ -44,16 +42,18 @@ StoreFactory = Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[Con
 
 
 def contract_registry() -> EventTypeRegistry:
-    """Return a registry of the bank and customer event types (the suite's events)."""
-    registry = EventTypeRegistry()
-    register_bank_events(registry)
-    register_customer_events(registry)
-    return registry
+    """Return the event types (with upcasters) of every built-in domain (the suite's events)."""
+    return built_in_registry().event_types
+
+
+def bank_projections() -> list[Projection]:
+    """Return the projections of the bank's domains (accounts and transfers), for bank-only stores."""
+    return [*ACCOUNTS.projections, *TRANSFERS.projections]
 
 
 def contract_projections() -> list[Projection]:
-    """Return the inline projections every contract store runs: bank and customers."""
-    return [*bank_projections(), *customer_projections()]
+    """Return the inline projections of every built-in domain, which every contract store runs."""
+    return built_in_registry().projections()
 
 
 @asynccontextmanager

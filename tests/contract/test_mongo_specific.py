@@ -33,7 +33,7 @@ from bson import Int64
 from pymongo import AsyncMongoClient
 from pymongo.errors import AutoReconnect, OperationFailure, WriteError
 
-from core.bank.projections import ACCOUNTS, DAILY_TOTALS, TRANSACTIONS, bank_projections
+from core.bank.projections import ACCOUNTS, DAILY_TOTALS, TRANSACTIONS
 from core.errors import ConcurrencyError
 from core.ports import ANY, NO_STREAM, STREAM_EXISTS
 from store.mongo import MongoEventStore, ReplicaSetRequired
@@ -41,7 +41,7 @@ from store.mongo.live import ChangeStreamWaker
 from store.mongo.schema import refuse_standalone
 
 from .bank_events import deposited, new_stream, opened, withdrawn
-from .conftest import contract_registry
+from .conftest import bank_projections, contract_registry
 
 REAL_MONGODB = bool(os.environ.get("MONGODB_URI"))
 Opener = Callable[..., Any]
