@@ -42,9 +42,12 @@ class Metrics:
                                     ["projection"], registry=self.registry)
         self._live = live_subscriptions
 
-    def declare(self, registry: DomainRegistry) -> None:
+    def declare(self, registry: DomainRegistry, live_subscriptions: Callable[[], float] | None = None) -> None:
         """Start the series of every declared command (``success``) and projection at zero,
-        so dashboards see them before the first command or scrape."""
+        so dashboards see them before the first command or scrape; with
+        ``live_subscriptions``, read the live subscriptions gauge from it at each scrape."""
+        if live_subscriptions is not None:
+            self._live = live_subscriptions
         for command in registry.commands():
             self.commands.labels(command.__name__, "success")
         for projection in registry.projections():
