@@ -18,6 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from core.aggregate import AggregateType
 from core.errors import DomainError
+from core.payloads import Payload
 from core.ports import Projection, ViewReader
 from core.processor import CommandProcessor
 
@@ -38,6 +39,8 @@ class EventType:
         upcasters: ``upcasters[i]`` turns a version ``i + 1`` payload into version
             ``i + 2`` (``upcast_money_deposited_v1_to_v2`` first), so there is exactly
             one per version below ``schema_version``.
+        payload: the typed payload class (:mod:`core.payloads`) the stores
+            decode this type's current-version ``data`` into; see :meth:`of`.
 
     Raises:
         ValueError: (on construction) the number of upcasters is not ``schema_version - 1``.
@@ -46,6 +49,12 @@ class EventType:
     name: str
     schema_version: int = 1
     upcasters: tuple[Upcaster, ...] = ()
+    payload: type[Payload] | None = None
+
+    @classmethod
+    def of(cls, payload: type[Payload], *upcasters: Upcaster) -> EventType:
+        """Declare the event type of ``payload`` (its ``TYPE`` and ``SCHEMA_VERSION``)."""
+        return cls(payload.TYPE, payload.SCHEMA_VERSION, upcasters, payload)
 
     def __post_init__(self) -> None:
         if self.schema_version < 1 or len(self.upcasters) != self.schema_version - 1:

@@ -23,6 +23,7 @@ from typing import Any
 from core.aggregate import AggregateType
 from core.domain import Domain, ProcessManagerType, Upcaster
 from core.errors import DomainError, UnknownEventType
+from core.payloads import Payload
 from core.ports import Collection, Projection
 
 
@@ -32,9 +33,11 @@ class EventTypeRegistry:
     def __init__(self) -> None:
         self._current: dict[str, int] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._payloads: dict[str, type[Payload]] = {}
 
-    def register(self, event_type: str, schema_version: int = 1) -> None:
-        """Declare ``event_type`` whose newest payload schema is ``schema_version``.
+    def register(self, event_type: str, schema_version: int = 1, payload: type[Payload] | None = None) -> None:
+        """Declare ``event_type`` whose newest payload schema is ``schema_version``
+        (decoded into ``payload`` by :meth:`decode_payload`, when given).
 
         Raises:
             ValueError: when the type is already registered with another version.
@@ -43,6 +46,22 @@ class EventTypeRegistry:
         if known is not None and known != schema_version:
             raise ValueError(f"{event_type} already registered at schema version {known}")
         self._current[event_type] = schema_version
+        if payload is not None:
+            self._payloads[event_type] = payload
+
+    def decode_payload(self, event_type: str, data: Mapping[str, Any]) -> Payload | None:
+        """Return current-version ``data`` of ``event_type`` as its typed payload.
+
+        ``None`` when the type has no payload class or ``data`` does not decode
+        (a reader that needs the fields then fails on them, as it would on ``data``).
+        """
+        payload = self._payloads.get(event_type)
+        if payload is None:
+            return None
+        try:
+            return payload.from_data(data)
+        except (TypeError, ValueError, ArithmeticError):
+            return None
 
     def add_upcaster(self, event_type: str, from_version: int, upcaster: Upcaster) -> None:
         """Register ``upcaster`` turning ``from_version`` payloads into ``from_version + 1``."""
@@ -129,7 +148,7 @@ class DomainRegistry:
                 seen.add(name)
         for domain in self.domains:
             for event in domain.events:
-                self._event_types.register(event.name, event.schema_version)
+                self._event_types.register(event.name, event.schema_version, event.payload)
                 for from_version, upcaster in enumerate(event.upcasters, start=1):
                     self._event_types.add_upcaster(event.name, from_version, upcaster)
 

@@ -7,7 +7,8 @@ manager that drives the saga.
 
 from __future__ import annotations
 
-from core.bank.account import ACCOUNT, ACCOUNT_CLOSED, ACCOUNT_OPENED, MONEY_DEPOSITED, MONEY_WITHDRAWN
+from core.bank import events
+from core.bank.account import ACCOUNT
 from core.bank.commands import (
     CloseAccount,
     CompleteTransfer,
@@ -22,7 +23,7 @@ from core.bank.commands import (
 )
 from core.bank.errors import AccountClosed, AccountNotFound, BalanceNotZero, CurrencyMismatch, InsufficientFunds
 from core.bank.projections import AccountsProjection, DailyTotalsProjection, TransactionsProjection
-from core.bank.transfer import TRANSFER, TRANSFER_COMPLETED, TRANSFER_DEBITED, TRANSFER_FAILED, TRANSFER_REQUESTED
+from core.bank.transfer import TRANSFER
 from core.bank.transfer_process import TransferProcess
 from core.bank.transfer_projection import TransfersProjection
 from core.bank.upcasters import upcast_money_deposited_v1_to_v2, upcast_money_withdrawn_v1_to_v2
@@ -32,10 +33,10 @@ ACCOUNTS = Domain(
     name="accounts",
     aggregates=(ACCOUNT,),
     events=(
-        EventType(ACCOUNT_OPENED),
-        EventType(MONEY_DEPOSITED, 2, (upcast_money_deposited_v1_to_v2,)),
-        EventType(MONEY_WITHDRAWN, 2, (upcast_money_withdrawn_v1_to_v2,)),
-        EventType(ACCOUNT_CLOSED),
+        EventType.of(events.AccountOpened),
+        EventType.of(events.MoneyDeposited, upcast_money_deposited_v1_to_v2),
+        EventType.of(events.MoneyWithdrawn, upcast_money_withdrawn_v1_to_v2),
+        EventType.of(events.AccountClosed),
     ),
     projections=(AccountsProjection(), TransactionsProjection(), DailyTotalsProjection()),
     commands=(OpenAccount, DepositMoney, WithdrawMoney, CloseAccount, DebitForTransfer, CreditForTransfer),
@@ -50,8 +51,8 @@ TRANSFER_PROCESS = ProcessManagerType[TransferProcess](
 TRANSFERS = Domain(
     name="transfers",
     aggregates=(TRANSFER,),
-    events=tuple(EventType(name) for name in (TRANSFER_REQUESTED, TRANSFER_DEBITED, TRANSFER_COMPLETED,
-                                               TRANSFER_FAILED)),
+    events=tuple(EventType.of(payload) for payload in (events.TransferRequested, events.TransferDebited,
+                                                       events.TransferCompleted, events.TransferFailed)),
     projections=(TransfersProjection(),),
     process_managers=(TRANSFER_PROCESS,),
     commands=(RequestTransfer, RecordTransferDebit, CompleteTransfer, FailTransfer),

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from core.customers.commands import ChangeCustomerEmail, ChangeCustomerPhone, RegisterCustomer
-from core.customers.customer import CUSTOMER, CUSTOMER_EMAIL_CHANGED, CUSTOMER_PHONE_CHANGED, CUSTOMER_REGISTERED
+from core.customers.customer import CUSTOMER
 from core.customers.errors import CustomerNotFound, EmailTaken, InvalidEmail, InvalidPhone
+from core.customers.events import CustomerEmailChanged, CustomerPhoneChanged, CustomerRegistered
 from core.customers.projections import CustomersProjection, EmailReservationsProjection
 from core.domain import Domain, EventType
 
 CUSTOMERS = Domain(
     name="customers",
     aggregates=(CUSTOMER,),
-    events=tuple(EventType(name) for name in (CUSTOMER_REGISTERED, CUSTOMER_EMAIL_CHANGED, CUSTOMER_PHONE_CHANGED)),
+    events=tuple(EventType.of(payload) for payload in (CustomerRegistered, CustomerEmailChanged,
+                                                       CustomerPhoneChanged)),
     projections=(CustomersProjection(), EmailReservationsProjection()),
     commands=(RegisterCustomer, ChangeCustomerEmail, ChangeCustomerPhone),
     errors=(CustomerNotFound, InvalidEmail, InvalidPhone, EmailTaken),
