@@ -1,7 +1,7 @@
 """The tallies domain: a visit counter per tally, capped at :data:`CAP` visits.
 
 Aggregate ``tally`` (streams ``tally-<uuid>``); events ``TallyStarted`` (the
-first count of a tally) and ``TallyCounted``; projection ``tallies`` (one
+first count of a tally) and ``TallyCounted``, typed payloads (:mod:`core.payloads`); projection ``tallies`` (one
 document per tally: its total and version); command :class:`CountVisits`;
 domain error :class:`TallyFull`.
 """
@@ -14,14 +14,32 @@ from dataclasses import dataclass, replace
 from core.aggregate import AggregateType
 from core.domain import Domain, EventType
 from core.errors import InvariantViolated, ValidationFailed
-from core.events import NewEvent, RecordedEvent
+from core.events import NewEvent, RecordedEvent, payload_as
+from core.payloads import Payload
 from core.ports import Collection, Index, ViewWriter
 
-TALLY_STARTED = "TallyStarted"
-TALLY_COUNTED = "TallyCounted"
 TALLIES_COLLECTION = "tallies"
 CAP = 1000
 """The most visits one tally may count."""
+
+
+@dataclass(frozen=True, slots=True)
+class TallyStarted(Payload):
+    TYPE = "TallyStarted"
+
+    tally_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TallyCounted(Payload):
+    TYPE = "TallyCounted"
+
+    tally_id: str
+    visits: int
+
+
+TALLY_STARTED = TallyStarted.TYPE
+TALLY_COUNTED = TallyCounted.TYPE
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +71,9 @@ class TallyFull(InvariantViolated):
 
 def evolve(state: Tally, event: RecordedEvent) -> Tally:
     if event.type == TALLY_STARTED:
-        return Tally(tally_id=str(event.data["tally_id"]), version=event.version)
+        return Tally(tally_id=payload_as(event, TallyStarted).tally_id, version=event.version)
     if event.type == TALLY_COUNTED:
-        return replace(state, total=state.total + int(event.data["visits"]), version=event.version)
+        return replace(state, total=state.total + payload_as(event, TallyCounted).visits, version=event.version)
     return replace(state, version=event.version)
 
 
@@ -67,8 +85,8 @@ def decide(command: object, state: Tally) -> Sequence[NewEvent]:
         raise ValidationFailed("visits", f"must be 1 to {CAP}")
     if state.total + command.visits > CAP:
         raise TallyFull(command.tally_id, state.total, command.visits)
-    started = [] if state.version else [NewEvent(TALLY_STARTED, {"tally_id": command.tally_id})]
-    return [*started, NewEvent(TALLY_COUNTED, {"tally_id": command.tally_id, "visits": command.visits})]
+    started = [] if state.version else [NewEvent.of(TallyStarted(command.tally_id))]
+    return [*started, NewEvent.of(TallyCounted(command.tally_id, command.visits))]
 
 
 TALLY = AggregateType[Tally](name="tally", initial=Tally(), evolve=evolve, decide=decide)
@@ -85,7 +103,7 @@ class TalliesProjection:
         tally_id = str(event.data["tally_id"])
         document = await view.get(TALLIES_COLLECTION, tally_id) or {"id": tally_id, "total": 0}
         if event.type == TALLY_COUNTED:
-            document["total"] = int(document["total"]) + int(event.data["visits"])
+            document["total"] = int(document["total"]) + payload_as(event, TallyCounted).visits
         document["version"] = event.version
         await view.put(TALLIES_COLLECTION, tally_id, document)
 
@@ -93,7 +111,7 @@ class TalliesProjection:
 TALLIES = Domain(
     name="tallies",
     aggregates=(TALLY,),
-    events=(EventType(TALLY_STARTED), EventType(TALLY_COUNTED)),
+    events=(EventType.of(TallyStarted), EventType.of(TallyCounted)),
     projections=(TalliesProjection(),),
     commands=(CountVisits,),
     errors=(TallyFull,),
