@@ -34,6 +34,7 @@ from api.operations import operation_routes
 from api.settings import Settings
 from api.types.errors import ErrorMembers
 from api.view import STATIC, ChronicleGraphQL
+from core.bank.transfer_steps import TransferStep
 from core.domain import StepHook
 from core.ports import EventStore
 from core.processor import CommandProcessor
@@ -61,12 +62,15 @@ def mongo_database(settings: Settings) -> str:
     return path or settings.mongo_database
 
 
-def crash_hook(step: str | None) -> StepHook | None:
+def crash_hook(step: TransferStep | None) -> StepHook | None:
     """TEST-ONLY fault injection (``CHRONICLE_TEST_CRASH_AFTER``): a hook that kills
     this process with SIGKILL right after transfer step ``step`` was appended, as
-    a power cut would; ``None`` (the default) injects nothing."""
-    if not step:
+    a power cut would; ``None`` (the default) injects nothing. When ``step`` is set
+    it logs a warning at once (at start-up), so a stray setting cannot go unnoticed."""
+    if step is None:
         return None
+    log.warning("TEST-ONLY FAULT INJECTION IS ON: CHRONICLE_TEST_CRASH_AFTER=%s makes this process kill itself "
+                "(SIGKILL) after the transfer step %r is appended. Never set it outside tests.", step, str(step))
 
     def crash(done: str) -> None:
         if done == step:

@@ -99,8 +99,11 @@ class Domain:
             are the read models they own).
         process_managers: its process managers.
         commands: the command classes its aggregates decide (metrics labels).
-        errors: the :class:`DomainError` subclasses it raises; every one needs a
-            GraphQL member (``tests/api/test_error_members.py`` enforces it).
+        errors: the :class:`DomainError` subclasses it raises to clients; every
+            one needs a GraphQL member (``tests/api/test_error_members.py`` enforces it).
+        internal_errors: the ones only its process managers see (a transfer step
+            refused for another currency); they never reach a client, so they
+            have no GraphQL member.
     """
 
     name: str
@@ -110,3 +113,4 @@ class Domain:
     process_managers: tuple[ProcessManagerType[Any], ...] = ()
     commands: tuple[type, ...] = ()
     errors: tuple[type[DomainError], ...] = ()
+    internal_errors: tuple[type[DomainError], ...] = ()

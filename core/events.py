@@ -9,7 +9,7 @@ metadata and a client-suppliable UUIDv7 ``event_id``; a *recorded* event adds th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
@@ -84,10 +84,6 @@ class NewEvent:
     def of(cls, payload: Payload) -> NewEvent:
         """Return the new event of a typed ``payload`` (its type, schema version and stored object)."""
         return cls(payload.TYPE, payload.to_data(), schema_version=payload.SCHEMA_VERSION, payload=payload)
-
-    def with_metadata(self, metadata: EventMetadata) -> NewEvent:
-        """Return a copy carrying ``metadata``."""
-        return replace(self, metadata=metadata)
 
 
 @dataclass(frozen=True, slots=True)

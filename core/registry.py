@@ -184,5 +184,9 @@ class DomainRegistry:
         return [c for d in self.domains for c in d.commands]
 
     def errors(self) -> list[type[DomainError]]:
-        """Every domain error class the domains declare, in registration order."""
+        """Every domain error class the domains raise to clients, in registration order."""
         return [e for d in self.domains for e in d.errors]
+
+    def internal_errors(self) -> list[type[DomainError]]:
+        """Every domain error class only the domains' process managers see."""
+        return [e for d in self.domains for e in d.internal_errors]

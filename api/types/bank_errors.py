@@ -7,7 +7,7 @@ from decimal import Decimal
 import strawberry
 
 from api.types.errors import Error, ErrorTable
-from core.bank.errors import AccountClosed, AccountNotFound, BalanceNotZero, CurrencyMismatch, InsufficientFunds
+from core.bank.errors import AccountClosed, AccountNotFound, BalanceNotZero, InsufficientFunds
 
 
 @strawberry.type(name="AccountNotFound")
@@ -36,13 +36,6 @@ class BalanceNotZeroError(Error):
     balance: Decimal
 
 
-@strawberry.type(name="CurrencyMismatch")
-class CurrencyMismatchError(Error):
-    account_id: strawberry.ID
-    account_currency: str
-    currency: str
-
-
 BANK_ERRORS: ErrorTable = {
     AccountNotFound: lambda e: AccountNotFoundError(code=e.code, message=str(e), field=e.field,
                                                     account_id=strawberry.ID(e.account_id)),
@@ -52,8 +45,6 @@ BANK_ERRORS: ErrorTable = {
         overdraft_limit=e.overdraft_limit),
     BalanceNotZero: lambda e: BalanceNotZeroError(code=e.code, message=str(e), account_id=strawberry.ID(e.account_id),
                                                   balance=e.balance),
-    CurrencyMismatch: lambda e: CurrencyMismatchError(
-        code=e.code, message=str(e), account_id=strawberry.ID(e.account_id), account_currency=e.account_currency,
-        currency=e.currency),
 }
-"""Members of the accounts domain's errors (transfers raise the same ones)."""
+"""Members of the accounts domain's errors (transfers raise the same ones); ``CurrencyMismatch`` is
+internal to the transfer saga (``Domain.internal_errors``) and has none."""

@@ -40,7 +40,8 @@ ACCOUNTS = Domain(
     ),
     projections=(AccountsProjection(), TransactionsProjection(), DailyTotalsProjection()),
     commands=(OpenAccount, DepositMoney, WithdrawMoney, CloseAccount, DebitForTransfer, CreditForTransfer),
-    errors=(AccountNotFound, AccountClosed, InsufficientFunds, BalanceNotZero, CurrencyMismatch),
+    errors=(AccountNotFound, AccountClosed, InsufficientFunds, BalanceNotZero),
+    internal_errors=(CurrencyMismatch,),
 )
 """Bank accounts: ``account-<uuid>`` streams, balances, history, daily totals."""
 

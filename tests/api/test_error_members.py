@@ -29,7 +29,8 @@ def test_every_declared_domain_error_has_a_member_of_its_own() -> None:
 
 
 def test_every_domain_error_in_the_code_is_declared_by_a_domain_or_generic() -> None:
-    declared = set(built_in_registry().errors()) | set(GENERIC_ERRORS) | set(BASES)
+    registry = built_in_registry()
+    declared = set(registry.errors()) | set(registry.internal_errors()) | set(GENERIC_ERRORS) | set(BASES)
 
     stray = sorted(e.__qualname__ for e in _subclasses(DomainError) - declared
                    if e.__module__.startswith("core."))
