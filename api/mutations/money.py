@@ -10,12 +10,10 @@ import strawberry
 from api.context import Info
 from api.mutations.run import check_idempotency_key, parse_account_id, run_account_command
 from api.types.account import AccountSuccess
+from api.types.bank_errors import AccountClosedError, AccountNotFoundError, InsufficientFundsError
 from api.types.errors import (
-    AccountClosedError,
-    AccountNotFoundError,
     ConcurrencyConflictError,
     IdempotencyKeyReusedError,
-    InsufficientFundsError,
     ValidationFailedError,
     to_graphql_error,
 )
@@ -63,7 +61,7 @@ async def _move(info: Info, input: DepositInput | WithdrawInput, kind: type[Depo
         account_id = parse_account_id(str(input.account_id))
         key = check_idempotency_key(input.idempotency_key)
     except DomainError as error:
-        return to_graphql_error(error)
+        return to_graphql_error(info, error)
     return await run_account_command(info, account_id, kind(account_id, input.amount, input.reference),
                                      expected_version=input.expected_version, idempotency_key=key)
 

@@ -11,16 +11,12 @@ from uuid6 import uuid7
 from api.context import Info
 from api.mutations.run import account_id_for, check_idempotency_key, parse_entity_id, run_account_command
 from api.types.account import AccountSuccess
-from api.types.errors import (
-    CustomerNotFoundError,
-    Error,
-    IdempotencyKeyReusedError,
-    ValidationFailedError,
-    to_graphql_error,
-)
+from api.types.customer_errors import CustomerNotFoundError
+from api.types.errors import Error, IdempotencyKeyReusedError, ValidationFailedError, to_graphql_error
 from core.bank.commands import OpenAccount
 from core.customers.checks import check_customer_exists
-from core.errors import CustomerNotFound, DomainError
+from core.customers.errors import CustomerNotFound
+from core.errors import DomainError
 
 
 @strawberry.input
@@ -51,7 +47,7 @@ async def open_account(info: Info, input: OpenAccountInput) -> OpenAccountResult
                 raise CustomerNotFound(str(input.customer_id)[:64])
             await check_customer_exists(info.context.runtime.store, customer_id)
     except DomainError as error:
-        return to_graphql_error(error)  # type: ignore[return-value]
+        return to_graphql_error(info, error)  # type: ignore[return-value]
     account_id = account_id_for(key, info.context.actor) if key else str(uuid7())
     command = OpenAccount(account_id, input.owner, input.currency,
                           input.overdraft_limit if input.overdraft_limit is not None else Decimal(0), customer_id)

@@ -26,7 +26,7 @@ from api.queries.events import MAX_TYPES
 from api.subscriptions import shared
 from api.types.event import Event
 from core.bank.account import ACCOUNT
-from core.errors import AccountNotFound
+from core.bank.errors import AccountNotFound
 from core.events import RecordedEvent
 from core.ports import EventStore
 
