@@ -192,18 +192,18 @@ def token(
 
 
 def projection_names() -> list[str]:
-    """Return the names of the built-in projections, in the order they run."""
-    from core.bank.projections import bank_projections
-    from core.customers.projections import customer_projections
+    """Return the names of the built-in domains' projections, in the order they run (:mod:`core.domains`)."""
+    from core.domains import built_in_registry
 
-    return [projection.name for projection in (*bank_projections(), *customer_projections())]
+    return [projection.name for projection in built_in_registry().projections()]
 
 
 class ListsProjectionNames(TyperCommand):
     """A command whose help ends with the projection names, read only when help is printed."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        self.epilog = f"Projection names: {', '.join(projection_names())}."
+        self.epilog = (f"Projection names: {', '.join(projection_names())}, and those of the domains "
+                       f"{defaults.env_name('domains')} adds.")
         super().format_help(ctx, formatter)
 
 
