@@ -7,6 +7,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.api.client import Api, success
 from tests.browser.client import balance_history, deposit, open_account, with_gql, withdraw
 from tests.browser.conftest import PageGuard, guarded_context_page, save_screenshot
@@ -88,9 +90,12 @@ def _assert_feed_text_does_not_overlap(page: Any) -> None:
     assert not result["problems"], "\n".join(result["problems"])
 
 
-def _assert_no_sideways_scroll(page: Any) -> None:
+def _assert_no_sideways_scroll(page: Any, width: int) -> None:
+    # A mobile browser zooms out to fit a page that is too wide, which widens
+    # innerWidth with it: so innerWidth must also still be the phone's width.
     scroll_width, inner_width = page.evaluate(NO_SIDEWAYS_SCROLL)
     assert scroll_width <= inner_width, f"page is {scroll_width}px wide in a {inner_width}px viewport"
+    assert inner_width == width, f"the browser zoomed out to a {inner_width}px layout to fit the page"
 
 
 def test_account_detail_pages_its_statement_charts_its_history_and_follows_a_gql_client(
@@ -123,7 +128,7 @@ def test_account_detail_pages_its_statement_charts_its_history_and_follows_a_gql
     page.wait_for_function("() => document.querySelectorAll('#statement tbody tr').length === 21")
     assert page.is_hidden("[data-testid=statement-more]")
     assert _texts(page, "#statement td.amount")[:2] == ["+10.25", "+11.25"]
-    assert _texts(page, "#statement td.amount")[-1] == "−30.00"
+    assert _texts(page, "#statement td.amount")[-1] == "\N{MINUS SIGN}30.00"  # a real minus sign
     assert _texts(page, "#statement td.balance-after")[-1] == after["balance"]
 
     # Another client (gql over HTTP) deposits: balance, statement, chart and feed follow live.
@@ -147,7 +152,7 @@ def test_account_detail_pages_its_statement_charts_its_history_and_follows_a_gql
 
 
 def test_as_of_shows_the_account_at_an_earlier_version_or_time(
-        browser: Any, web_server: RunningServer) -> None:
+        browser: Any, web_server: RunningServer, request: pytest.FixtureRequest) -> None:
     account = open_account(web_server, "Mary Jackson", "USD")
     deposit(web_server, account["id"], "100")          # v2
     time.sleep(1.1)                                       # v3 and later fall in a later second
@@ -157,7 +162,7 @@ def test_as_of_shows_the_account_at_an_earlier_version_or_time(
     assert [h["balance"] for h in history] == ["0.00", "100.00", "150.00", "120.00"]
 
     # The browser in UTC, so a datetime-local value is the UTC wall clock.
-    with guarded_context_page(browser, "ledger-as-of", timezone_id="UTC") as (page, guard):
+    with guarded_context_page(browser, request.node.name, timezone_id="UTC") as (page, guard):
         _open_detail(page, web_server, account["id"])
         page.wait_for_selector('#balance-chart[data-points="4"]')
 
@@ -196,13 +201,13 @@ def test_as_of_shows_the_account_at_an_earlier_version_or_time(
 
 
 def test_ids_show_the_owner_and_random_tail_with_the_full_id_on_hover_and_a_copy_button(
-        browser: Any, web_server: RunningServer) -> None:
+        browser: Any, web_server: RunningServer, request: pytest.FixtureRequest) -> None:
     # UUIDv7 ids minted together share their timestamp prefix; their tails differ.
     first = open_account(web_server, "Annie Easley")
     second = open_account(web_server, "Annie Easley")
     assert first["id"][:8] == second["id"][:8]
 
-    with guarded_context_page(browser, "ledger-ids", permissions=["clipboard-read", "clipboard-write"]) \
+    with guarded_context_page(browser, request.node.name, permissions=["clipboard-read", "clipboard-write"]) \
             as (page, guard):
         page.goto(web_server.base_url + "/")
         page.wait_for_selector('#status[data-state="live"]')
@@ -234,10 +239,11 @@ def test_ids_show_the_owner_and_random_tail_with_the_full_id_on_hover_and_a_copy
         assert not guard.problems()
 
 
-def test_times_older_than_today_show_their_date(browser: Any, web_server: RunningServer) -> None:
+def test_times_older_than_today_show_their_date(
+        browser: Any, web_server: RunningServer, request: pytest.FixtureRequest) -> None:
     account = open_account(web_server, "Christine Darden")
     deposit(web_server, account["id"], "5")
-    with guarded_context_page(browser, "ledger-dates") as (page, guard):
+    with guarded_context_page(browser, request.node.name) as (page, guard):
         # The browser's clock two days ahead: everything recorded so far is older than today.
         page.clock.set_fixed_time(datetime.now(UTC) + timedelta(days=2))
         page.goto(web_server.base_url + "/")
@@ -253,7 +259,7 @@ def test_times_older_than_today_show_their_date(browser: Any, web_server: Runnin
 
 
 def test_ledger_fits_a_375px_phone_and_its_feed_text_never_overlaps(
-        browser: Any, web_server: RunningServer) -> None:
+        browser: Any, web_server: RunningServer, request: pytest.FixtureRequest) -> None:
     long_owner = "Maria Salomea Skłodowska-Curie of the Rather Long Account Names Society"
     account = open_account(web_server, long_owner, "EUR", "1000")
     deposit(web_server, account["id"], "987654321.99")
@@ -261,18 +267,18 @@ def test_ledger_fits_a_375px_phone_and_its_feed_text_never_overlaps(
     other = open_account(web_server, "Ada", "GBP")
     deposit(web_server, other["id"], "1")
 
-    with guarded_context_page(browser, "ledger-375", viewport=PHONE, is_mobile=True, has_touch=True) \
+    with guarded_context_page(browser, request.node.name, viewport=PHONE, is_mobile=True, has_touch=True) \
             as (page, guard):
         page.goto(web_server.base_url + "/")
         page.wait_for_selector('#status[data-state="live"]')
         page.wait_for_selector(f'#accounts tr[data-account-id="{account["id"]}"]')
-        _assert_no_sideways_scroll(page)
+        _assert_no_sideways_scroll(page, PHONE["width"])
         _assert_feed_text_does_not_overlap(page)
         save_screenshot(page, "ledger-375")
 
         _open_detail(page, web_server, account["id"])
         page.wait_for_selector('#balance-chart[data-points="3"]')
-        _assert_no_sideways_scroll(page)
+        _assert_no_sideways_scroll(page, PHONE["width"])
         chart_right = page.evaluate(
             "() => document.querySelector('#balance-chart canvas').getBoundingClientRect().right")
         assert chart_right <= PHONE["width"]
