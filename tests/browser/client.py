@@ -32,34 +32,29 @@ def graphql(server: RunningServer, query: str, variables: dict[str, Any] | None 
     return data
 
 
-def open_account(server: RunningServer, owner: str, currency: str = "EUR", overdraft: str = "0") -> dict[str, Any]:
-    """Open an account over HTTP and return the ``AccountSuccess`` account."""
-    data = graphql(server, f"""mutation($input: OpenAccountInput!) {{
-        result: openAccount(input: $input) {{ {ACCOUNT_RESULT} }} }}""",
-                   {"input": {"owner": owner, "currency": currency, "overdraftLimit": overdraft}})
+def account_command(server: RunningServer, field: str, input_type: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Run mutation ``field(input: values)`` over HTTP and return the ``AccountSuccess`` account."""
+    data = graphql(server, f"""mutation($input: {input_type}!) {{
+        result: {field}(input: $input) {{ {ACCOUNT_RESULT} }} }}""", {"input": values})
     assert data["result"]["__typename"] == "AccountSuccess", data
     account: dict[str, Any] = data["result"]["account"]
     return account
+
+
+def open_account(server: RunningServer, owner: str, currency: str = "EUR", overdraft: str = "0") -> dict[str, Any]:
+    """Open an account over HTTP and return the ``AccountSuccess`` account."""
+    return account_command(server, "openAccount", "OpenAccountInput",
+                           {"owner": owner, "currency": currency, "overdraftLimit": overdraft})
 
 
 def deposit(server: RunningServer, account_id: str, amount: str) -> dict[str, Any]:
     """Deposit over HTTP and return the ``AccountSuccess`` account."""
-    data = graphql(server, f"""mutation($input: DepositInput!) {{
-        result: deposit(input: $input) {{ {ACCOUNT_RESULT} }} }}""",
-                   {"input": {"accountId": account_id, "amount": amount}})
-    assert data["result"]["__typename"] == "AccountSuccess", data
-    account: dict[str, Any] = data["result"]["account"]
-    return account
+    return account_command(server, "deposit", "DepositInput", {"accountId": account_id, "amount": amount})
 
 
 def withdraw(server: RunningServer, account_id: str, amount: str) -> dict[str, Any]:
     """Withdraw over HTTP and return the ``AccountSuccess`` account."""
-    data = graphql(server, f"""mutation($input: WithdrawInput!) {{
-        result: withdraw(input: $input) {{ {ACCOUNT_RESULT} }} }}""",
-                   {"input": {"accountId": account_id, "amount": amount}})
-    assert data["result"]["__typename"] == "AccountSuccess", data
-    account: dict[str, Any] = data["result"]["account"]
-    return account
+    return account_command(server, "withdraw", "WithdrawInput", {"accountId": account_id, "amount": amount})
 
 
 def balance_history(server: RunningServer, account_id: str) -> list[dict[str, Any]]:
