@@ -202,10 +202,10 @@ def test_as_of_shows_the_account_at_an_earlier_version_or_time(
 
 def test_ids_show_the_owner_and_random_tail_with_the_full_id_on_hover_and_a_copy_button(
         browser: Any, web_server: RunningServer, request: pytest.FixtureRequest) -> None:
-    # UUIDv7 ids minted together share their timestamp prefix; their tails differ.
+    # UUIDv7 ids minted together share their timestamp prefix (the first 8 hex digits change
+    # every 65.5 s); their random tails tell them apart.
     first = open_account(web_server, "Annie Easley")
     second = open_account(web_server, "Annie Easley")
-    assert first["id"][:8] == second["id"][:8]
 
     with guarded_context_page(browser, request.node.name, permissions=["clipboard-read", "clipboard-write"]) \
             as (page, guard):
