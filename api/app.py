@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -40,6 +41,10 @@ from core.ports import EventStore
 from core.processor import CommandProcessor
 from core.registry import DomainRegistry
 from core.snapshots import IntervalSnapshotPolicy
+
+if TYPE_CHECKING:  # imported where used, so a server on one backend never loads the other's driver
+    from store.mongo import MongoEventStore
+    from store.sqlite import SqliteEventStore
 
 log = logging.getLogger("chronicle")
 
@@ -101,6 +106,7 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None,
         modules = graphql_modules(settings.domains)
     registry = DomainRegistry(m.domain for m in modules)
     projections = registry.projections()
+    store: SqliteEventStore | MongoEventStore
     if settings.store_url.startswith("sqlite:"):
         from store.sqlite import SqliteEventStore
 
@@ -120,7 +126,7 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None,
     metrics = metrics or Metrics()
     metrics.declare(registry, live_subscriptions=lambda: float(getattr(getattr(store, "feed", None),
                                                                        "subscribers", 0)))
-    timed: EventStore = TimedEventStore(store, metrics)  # type: ignore[assignment]
+    timed: EventStore = TimedEventStore(store, metrics)
     processor = CommandProcessor(timed, snapshots=snapshots)
     after_step = crash_hook(settings.test_crash_after)
     runtime = Runtime(settings=settings, store=timed, views=store.views, processor=processor,

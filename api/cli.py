@@ -216,7 +216,7 @@ def rebuild(
     """Rebuild projections by replaying the log from position 1."""
     import asyncio
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
     from api.app import open_runtime
     from core.projections import by_name
@@ -234,7 +234,7 @@ def rebuild(
                 for projection in chosen:
                     task = progress.add_task(projection.name, total=None)
 
-                    def advance(done: int, total: int, task: Any = task) -> None:
+                    def advance(done: int, total: int, task: TaskID = task) -> None:
                         progress.update(task, completed=done, total=total)
 
                     applied = await runtime.views.rebuild(projection, progress=advance)

@@ -29,7 +29,7 @@ class Metrics:
 
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self, live_subscriptions: Callable[[], float] | None = None) -> None:
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.commands = Counter("chronicle_commands", "Commands run, by command type and outcome.",
                                 ["command", "outcome"], registry=self.registry)
@@ -40,7 +40,7 @@ class Metrics:
         self.projection_lag = Gauge("chronicle_projection_lag",
                                     "Positions the projection's checkpoint is behind the log's head.",
                                     ["projection"], registry=self.registry)
-        self._live = live_subscriptions
+        self._live: Callable[[], float] | None = None
 
     def declare(self, registry: DomainRegistry, live_subscriptions: Callable[[], float] | None = None) -> None:
         """Start the series of every declared command (``success``) and projection at zero,

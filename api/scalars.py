@@ -1,4 +1,4 @@
-"""Custom scalars: ``Decimal`` as an exact JSON string (DESIGN.md §6).
+"""Custom scalars: ``Decimal`` as an exact JSON string (docs/architecture.md §6).
 
 A ``Decimal`` is written in plain decimal digits: an optional ``-``, digits,
 and an optional fraction (``"10.25"``, ``"-3"``, ``".5"``). Everything else is

@@ -1,4 +1,4 @@
-"""Assembles the GraphQL schema (DESIGN.md §6): the domains' GraphQL modules plus the log's root fields."""
+"""Assembles the GraphQL schema (docs/architecture.md §6): the domains' GraphQL modules plus the log's root fields."""
 
 from __future__ import annotations
 

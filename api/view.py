@@ -60,7 +60,7 @@ class ChronicleGraphQL(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
-    websocket_adapter_class = ChronicleWebSocketAdapter  # type: ignore[assignment]
+    websocket_adapter_class = ChronicleWebSocketAdapter
 
     def __init__(self, settings: Settings, modules: Sequence[GraphQLModule] | None = None, **kwargs: Any) -> None:
         super().__init__(
@@ -105,7 +105,7 @@ class ChronicleGraphQL(GraphQL[Context, None]):
                 raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null")
         return parsed
 
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         context = Context(runtime=request.state.runtime, request=request, response=response)
         correlation_id = accepted_correlation_id(request.headers.get("x-correlation-id"))
         if correlation_id is not None:
@@ -119,7 +119,7 @@ class ChronicleGraphQL(GraphQL[Context, None]):
             response.headers["x-correlation-id"] = context.correlation_id
         return context
 
-    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate the socket from its ``connection_init`` payload (see :mod:`api.auth`;
         missing or bad credentials refuse it) and take the correlation id from it
         (``{"correlationId": "..."}``); both then apply to every operation on the socket."""

@@ -1,7 +1,7 @@
 """The error hierarchy of Chronicle (STYLE.md §4).
 
 Errors carry typed attributes so that callers never parse messages. Each error
-has a stable ``code`` used by the GraphQL layer (DESIGN.md §6).
+has a stable ``code`` used by the GraphQL layer (docs/architecture.md §6).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Event messages: what an aggregate records and what the store hands back.
 
-Vocabulary follows DESIGN.md §2: a *new* event has a type, a JSON-object payload,
+Vocabulary follows docs/architecture.md §2: a *new* event has a type, a JSON-object payload,
 metadata and a client-suppliable UUIDv7 ``event_id``; a *recorded* event adds the
 ``stream_id``, its 1-based ``version`` in that stream, its 1-based global
 ``position`` (gap-free, commit order), ``recorded_at`` (UTC) and ``schema_version``.

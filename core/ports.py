@@ -147,7 +147,7 @@ class ViewWriter(Protocol):
 
 
 class Projection(Protocol):
-    """A fold of events into read-model documents (DESIGN.md §5).
+    """A fold of events into read-model documents (docs/architecture.md §5).
 
     ``apply`` runs inside the append's transaction for each recorded event
     whose type is in ``event_types``; it must be deterministic so that a
@@ -238,7 +238,7 @@ class ProjectionStore(ViewReader, Protocol):
 
 
 class EventStore(Protocol):
-    """The append-only event log (DESIGN.md §3)."""
+    """The append-only event log (docs/architecture.md §3)."""
 
     async def append(
         self,

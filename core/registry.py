@@ -9,7 +9,7 @@ errors exist.
 
 An upcaster turns the payload of one schema version of a type into the next
 (``upcast_money_deposited_v1_to_v2(data) -> data``); the registry chains them at
-read time so stored events are never rewritten (DESIGN.md §2, the same approach
+read time so stored events are never rewritten (docs/architecture.md §2, the same approach
 as the ``eventsourcing`` library's ``upcast_vX_vY`` methods and Marten's
 upcasters).
 """

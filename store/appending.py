@@ -1,7 +1,7 @@
 """Backend-neutral steps of ``append``: recognising an idempotent repeat and
 building the :class:`RecordedEvent`s of a new append.
 
-Both backends decide these the same way (DESIGN.md §3), so the rules live here
+Both backends decide these the same way (docs/architecture.md §3), so the rules live here
 once and each backend only does its own I/O.
 """
 

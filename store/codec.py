@@ -1,6 +1,6 @@
 """Maps events to stored documents/rows and back, applying upcasters on read.
 
-Both backends store the same document shape (DESIGN.md §3): ``event_id``,
+Both backends store the same document shape (docs/architecture.md §3): ``event_id``,
 ``stream_id``, ``version``, ``position``, ``type``, ``schema_version``, ``data``,
 ``metadata`` and ``recorded_at``. Payloads are JSON objects; ``Decimal`` values
 are written as strings so money never passes through a float.

@@ -16,6 +16,7 @@ from api.types.errors import (
     ValidationFailedError,
     to_graphql_error,
 )
+from api.types.unions import member_of
 from core.bank.commands import CloseAccount
 from core.errors import DomainError
 
@@ -40,7 +41,7 @@ async def close_account(info: Info, input: CloseAccountInput) -> CloseAccountRes
         account_id = parse_account_id(str(input.account_id))
         key = check_idempotency_key(input.idempotency_key)
     except DomainError as error:
-        return to_graphql_error(info, error)  # type: ignore[return-value]
-    return await run_account_command(  # type: ignore[return-value]
+        return member_of(CloseAccountResult, to_graphql_error(info, error))
+    return member_of(CloseAccountResult, await run_account_command(
         info, account_id, CloseAccount(account_id),
-        expected_version=input.expected_version, idempotency_key=key)
+        expected_version=input.expected_version, idempotency_key=key))

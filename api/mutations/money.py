@@ -13,10 +13,12 @@ from api.types.account import AccountSuccess
 from api.types.bank_errors import AccountClosedError, AccountNotFoundError, InsufficientFundsError
 from api.types.errors import (
     ConcurrencyConflictError,
+    Error,
     IdempotencyKeyReusedError,
     ValidationFailedError,
     to_graphql_error,
 )
+from api.types.unions import member_of
 from core.bank.commands import DepositMoney, WithdrawMoney
 from core.errors import DomainError
 
@@ -56,7 +58,8 @@ WithdrawResult = Annotated[
 ]
 
 
-async def _move(info: Info, input: DepositInput | WithdrawInput, kind: type[DepositMoney | WithdrawMoney]) -> object:
+async def _move(info: Info, input: DepositInput | WithdrawInput,
+                kind: type[DepositMoney | WithdrawMoney]) -> AccountSuccess | Error:
     try:
         account_id = parse_account_id(str(input.account_id))
         key = check_idempotency_key(input.idempotency_key)
@@ -68,9 +71,9 @@ async def _move(info: Info, input: DepositInput | WithdrawInput, kind: type[Depo
 
 async def deposit(info: Info, input: DepositInput) -> DepositResult:
     """Deposit money into an open account."""
-    return await _move(info, input, DepositMoney)  # type: ignore[return-value]
+    return member_of(DepositResult, await _move(info, input, DepositMoney))
 
 
 async def withdraw(info: Info, input: WithdrawInput) -> WithdrawResult:
     """Withdraw money; the balance may not go below minus the overdraft limit."""
-    return await _move(info, input, WithdrawMoney)  # type: ignore[return-value]
+    return member_of(WithdrawResult, await _move(info, input, WithdrawMoney))

@@ -24,6 +24,7 @@ from api.types.errors import (
 )
 from api.types.event import Event
 from api.types.transfer import Transfer, TransferSuccess
+from api.types.unions import member_of
 from core.bank.domain import TRANSFER_PROCESS
 from core.bank.transfer_projection import TRANSFERS
 from core.errors import DomainError
@@ -58,8 +59,8 @@ async def transfer_money(info: Info, input: TransferMoneyInput) -> TransferMoney
                                                             context=info.context.command_context(),
                                                             idempotency_key=key, idempotency_scope=info.context.actor)
     except DomainError as error:
-        return to_graphql_error(info, error)  # type: ignore[return-value]
+        return member_of(TransferMoneyResult, to_graphql_error(info, error))
     document = await runtime.views.get(TRANSFERS, transfer_id)
     assert document is not None, "the transfers projection runs inline"
-    return TransferSuccess(transfer=Transfer.from_document(document),  # type: ignore[return-value]
+    return TransferSuccess(transfer=Transfer.from_document(document),
                            events=[Event.from_recorded(e) for e in run.events], replayed=run.replayed)

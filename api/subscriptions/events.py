@@ -4,7 +4,7 @@
 beginning, ``null`` delivers only what is appended after the subscription
 starts. A client that reconnects with the last position (version) it saw
 resumes with no gap and no duplicate, because the store's subscription reads
-by gap-free position (DESIGN.md §3).
+by gap-free position (docs/architecture.md §3).
 
 Over WebSocket the resolvers do not stream themselves: once strawberry has run
 the subscriber's checks (auth, limits, arguments), they hand their event source

@@ -1,6 +1,6 @@
 """The ``Error`` interface, the generic union members, and the error-member table.
 
-Each member carries a stable ``code`` (DESIGN.md §6) and typed fields, so
+Each member carries a stable ``code`` (docs/architecture.md §6) and typed fields, so
 clients branch on ``__typename`` or ``code`` and never parse messages. The
 members of the generic errors (:mod:`core.errors`) are here; each domain's
 GraphQL module brings the members of its own errors and a table mapping its

@@ -1,6 +1,6 @@
 """An account's balance after each of its events, folded from the stream itself.
 
-Used by temporal queries (DESIGN.md §6): unlike the ``transactions`` read model
+Used by temporal queries (docs/architecture.md §6): unlike the ``transactions`` read model
 it needs no projection, so it always agrees with the event log.
 """
 

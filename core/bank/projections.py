@@ -1,4 +1,4 @@
-"""Read models of the bank domain (DESIGN.md §5).
+"""Read models of the bank domain (docs/architecture.md §5).
 
 - ``accounts``: one document per account (balance, status, version, times).
 - ``transactions``: one document per deposit or withdrawal, keyed by the

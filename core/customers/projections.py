@@ -1,4 +1,4 @@
-"""Read models of the customer domain (DESIGN.md §5).
+"""Read models of the customer domain (docs/architecture.md §5).
 
 - ``customers``: one document per customer (name, email, phone, version, times),
   searched by email or name with ``ViewReader.find(contains=...)``.

@@ -1,4 +1,4 @@
-"""Contract: inline projections, rebuilds and read-model queries (DESIGN.md §5)."""
+"""Contract: inline projections, rebuilds and read-model queries (docs/architecture.md §5)."""
 
 from __future__ import annotations
 

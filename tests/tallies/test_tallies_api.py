@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
+import httpx
+
 from tests.api.client import EVENTS_SUBSCRIPTION, Api, events_of, feed, http_api, ws_session
 from tests.support.server import RunningServer
 
@@ -74,3 +76,13 @@ async def test_tally_events_arrive_on_the_events_subscription(tally_server: Runn
 
     assert [(e["type"], e["version"], e["data"]) for e in delivered] == [
         ("TallyStarted", 1, {"tally_id": tally_id}), ("TallyCounted", 2, {"tally_id": tally_id, "visits": 4})]
+
+
+async def test_metrics_and_readiness_cover_the_registered_domain(tally_server: RunningServer) -> None:
+    async with httpx.AsyncClient() as client:
+        metrics = (await client.get(f"{tally_server.base_url}/metrics")).text
+        ready = (await client.get(f"{tally_server.base_url}/readyz")).json()
+
+    assert 'chronicle_commands_total{command="CountVisits",outcome="success"}' in metrics
+    assert 'chronicle_projection_lag{projection="tallies"}' in metrics
+    assert ready["lag"]["tallies"] == 0
