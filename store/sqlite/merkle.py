@@ -1,0 +1,175 @@
+"""``SqliteMerkleTree``: the log's Merkle tree in the ``merkle_nodes`` table of the store's file.
+
+One row per complete subtree, ``(level, idx, hash)`` with ``(level, idx)`` the
+primary key (:class:`~core.merkle.NodeId`), so a root or a proof is one
+indexed lookup of ``O(log n)`` rows. :meth:`SqliteMerkleTree.extend` adds the
+nodes of an append inside the append's transaction; a trigger refuses to
+rewrite a node. Deleting rows is allowed: it is how an administrator starts a
+rebuild (stop the servers, ``DELETE FROM merkle_nodes``, ``chronicle verify
+--backfill``).
+
+The tree is maintained while it covers the whole log. Over a log written
+before the tree existed, appends leave it alone until ``chronicle verify
+--backfill`` has hashed the older events; from then on every append extends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from core.events import RecordedEvent
+from core.merkle import (
+    Frontier,
+    NodeId,
+    StoredLeaf,
+    TreeChanged,
+    canonical_event_bytes,
+    event_leaf_bytes,
+    frontier_nodes,
+    leaf_hash,
+)
+from store.sqlite.schema import write_transaction
+
+MERKLE_DDL = """
+CREATE TABLE IF NOT EXISTS merkle_nodes (
+    level INTEGER NOT NULL CHECK (level >= 0),
+    idx   INTEGER NOT NULL CHECK (idx >= 0),
+    hash  BLOB    NOT NULL CHECK (length(hash) = 32),
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS merkle_nodes_are_immutable BEFORE UPDATE ON merkle_nodes
+BEGIN SELECT RAISE(ABORT, 'Merkle tree nodes are immutable'); END;
+"""
+
+_INSERT = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)"
+_LEAF_COLUMNS = "position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at"
+
+
+def _tree_size(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM merkle_nodes WHERE level = 0").fetchone()[0])
+
+
+def _nodes(conn: sqlite3.Connection, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
+    if not ids:
+        return {}
+    where = " OR ".join("(level = ? AND idx = ?)" for _ in ids)
+    params = [value for node in ids for value in node]
+    return {NodeId(level, idx): bytes(digest)
+            for level, idx, digest in conn.execute(f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}", params)}
+
+
+def _leaf(row: tuple[Any, ...]) -> StoredLeaf:
+    """Encode one raw ``events`` row (:data:`_LEAF_COLUMNS`) canonically, as stored (no upcasting)."""
+    position, event_id, stream_id, version, type_, schema_version, data, metadata, recorded_at = row
+    try:
+        encoded = canonical_event_bytes(
+            event_id=event_id, stream_id=stream_id, version=version, position=position, type=type_,
+            schema_version=schema_version, data=orjson.loads(data), metadata=orjson.loads(metadata),
+            recorded_at=datetime.fromisoformat(recorded_at))
+    except (TypeError, ValueError, orjson.JSONDecodeError) as error:
+        return StoredLeaf(int(position), None, str(error))
+    return StoredLeaf(int(position), encoded)
+
+
+class SqliteMerkleTree:
+    """The :class:`~core.merkle.MerkleStore` of :class:`~store.sqlite.SqliteEventStore`.
+
+    Args:
+        reader: connection for reads (committed data).
+        writer: the store's writer connection, used under ``lock``.
+        lock: the store's write lock.
+        write_lock_timeout: seconds a backfill waits for another process's write lock.
+    """
+
+    def __init__(self, reader: sqlite3.Connection, writer: sqlite3.Connection, lock: asyncio.Lock, *,
+                 write_lock_timeout: float) -> None:
+        self._reader, self._writer, self._lock = reader, writer, lock
+        self._write_lock_timeout = write_lock_timeout
+        self._frontier: Frontier | None = None
+
+    # -- maintained by the append ------------------------------------------------------------
+
+    def extend(self, conn: sqlite3.Connection, head: int, recorded: Sequence[RecordedEvent]) -> Frontier | None:
+        """Insert the nodes ``recorded`` completes, in the caller's open transaction.
+
+        Args:
+            head: the log's last position before ``recorded``.
+
+        Returns:
+            The tree's new right edge, to hand to :meth:`committed` once the
+            transaction commits; ``None`` when the tree does not cover the log
+            up to ``head`` (not backfilled yet), in which case nothing is written.
+        """
+        frontier = self._frontier
+        if frontier is None or frontier.size != head:
+            frontier = self._load(conn, head)
+            if frontier is None:
+                return None
+        frontier = frontier.copy()
+        rows = []
+        for event in recorded:
+            for node, digest in frontier.append(leaf_hash(event_leaf_bytes(event))):
+                rows.append((node.level, node.index, digest))
+        conn.executemany(_INSERT, rows)
+        return frontier
+
+    def committed(self, frontier: Frontier | None) -> None:
+        """Remember the right edge after a committed append (the next append then reads nothing)."""
+        if frontier is not None:
+            self._frontier = frontier
+
+    def _load(self, conn: sqlite3.Connection, head: int) -> Frontier | None:
+        if _tree_size(conn) != head:
+            return None
+        ids = frontier_nodes(head)
+        found = _nodes(conn, ids)
+        if len(found) != len(ids):
+            return None
+        return Frontier(head, [found[node] for node in ids])
+
+    # -- MerkleStore -------------------------------------------------------------------------
+
+    async def tree_size(self) -> int:
+        """See :meth:`core.merkle.MerkleStore.tree_size`."""
+        return _tree_size(self._reader)
+
+    async def nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
+        """See :meth:`core.merkle.MerkleStore.nodes`."""
+        return _nodes(self._reader, ids)
+
+    async def level_range(self, level: int, first: int, last: int) -> dict[int, bytes]:
+        """See :meth:`core.merkle.MerkleStore.level_range`."""
+        rows = self._reader.execute("SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx BETWEEN ? AND ?",
+                                    (level, first, last))
+        return {int(idx): bytes(digest) for idx, digest in rows}
+
+    async def leaves(self, from_position: int, batch_size: int) -> AsyncIterator[list[StoredLeaf]]:
+        """See :meth:`core.merkle.MerkleStore.leaves`."""
+        position = from_position
+        while True:
+            rows = self._reader.execute(
+                f"SELECT {_LEAF_COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?",
+                (position, batch_size)).fetchall()
+            if not rows:
+                return
+            yield [_leaf(row) for row in rows]
+            position = int(rows[-1][0]) + 1
+            await asyncio.sleep(0)
+
+    async def add_nodes(self, tree_size: int, new_size: int, nodes: Sequence[tuple[NodeId, bytes]]) -> None:
+        """See :meth:`core.merkle.MerkleStore.add_nodes`."""
+        async with self._lock, write_transaction(self._writer, self._write_lock_timeout, "a Merkle backfill"):
+            if _tree_size(self._writer) != tree_size:
+                raise TreeChanged(f"the tree holds {_tree_size(self._writer)} leaves, not {tree_size}")
+            self._writer.executemany(_INSERT, [(node.level, node.index, digest) for node, digest in nodes])
+        self._frontier = None
+
+    async def event_count(self) -> int:
+        """See :meth:`core.merkle.MerkleStore.event_count`."""
+        return int(self._reader.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0])
