@@ -50,6 +50,7 @@ from api.metrics import Metrics, TimedEventStore
 from api.operations import operation_routes
 from api.schema import build_schema
 from api.settings import Settings
+from api.signing import LogSigner
 from api.subscriptions.protocols import ChronicleWebSocketAdapter, LegacyWSHandler, TransportWSHandler
 from api.subscriptions.shared import Broadcaster
 from core.bank.events import register_bank_events
@@ -101,10 +102,12 @@ def crash_hook(step: str | None) -> StepHook | None:
 
 
 @contextlib.asynccontextmanager
-async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, metrics: Metrics | None = None,
+                       signer: LogSigner | None = None) -> AsyncIterator[Runtime]:
     """Build the store, projections and processor described by ``settings``; close them on exit.
 
-    With ``metrics``, appends are timed and commands counted into it.
+    With ``metrics``, appends are timed and commands counted into it; ``signer``
+    signs ``logDigest`` tree heads.
 
     Raises:
         ValueError: ``settings.store_url`` has an unsupported scheme.
@@ -136,7 +139,7 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None) -> As
     runtime = Runtime(settings=settings, store=timed, views=store.views, processor=processor,
                       projections=projections, registry=registry,
                       transfers=TransferProcess(processor, after_step=crash_hook(settings.test_crash_after)),
-                      metrics=metrics)
+                      merkle=store.merkle, metrics=metrics, signer=signer)
     try:
         yield runtime
     finally:
@@ -281,6 +284,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if not settings.jwt_configured and not settings.allow_anonymous:
         raise ValueError("no JWT key configured (CHRONICLE_JWT_SECRET, CHRONICLE_JWT_PUBLIC_KEY_FILE or "
                          "CHRONICLE_JWT_JWKS_FILE) and anonymous access is off (CHRONICLE_ALLOW_ANONYMOUS)")
+    signer = LogSigner.load(settings.log_signing_key_file)
     holder: dict[str, Runtime] = {}
     graphql = ChronicleGraphQL(holder, settings)
 
@@ -293,7 +297,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_runtime(settings, metrics) as runtime:
+        async with open_runtime(settings, metrics, signer) as runtime:
             recovered = await runtime.transfers.recover(runtime.views)
             if recovered:
                 log.info("finished or compensated %d interrupted transfer(s)", len(recovered))

@@ -11,8 +11,10 @@ from uuid6 import uuid7
 from api.auth import ANONYMOUS, Principal
 from api.metrics import Metrics
 from api.settings import Settings
+from api.signing import LogSigner
 from core.bank.transfer_process import TransferProcess
 from core.commands import CommandContext
+from core.merkle import MerkleStore
 from core.ports import EventStore, Projection, ProjectionStore
 from core.processor import CommandProcessor
 from core.registry import EventTypeRegistry
@@ -30,6 +32,8 @@ class Runtime:
         registry: event types and upcasters.
         transfers: runs transfer sagas (and recovers unfinished ones at start).
         metrics: the app's Prometheus metrics.
+        merkle: the log's Merkle tree (proofs, digests, ``chronicle verify``).
+        signer: signs ``logDigest`` tree heads (``None`` outside the server).
     """
 
     settings: Settings
@@ -39,7 +43,9 @@ class Runtime:
     projections: list[Projection]
     registry: EventTypeRegistry
     transfers: TransferProcess
+    merkle: MerkleStore
     metrics: Metrics = field(default_factory=Metrics)
+    signer: LogSigner | None = None
 
 
 MAX_CORRELATION_ID_LENGTH = 128

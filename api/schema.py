@@ -31,6 +31,7 @@ from api.queries import accounts as account_queries
 from api.queries import customers as customer_queries
 from api.queries import events as event_queries
 from api.queries import history as history_queries
+from api.queries import merkle as merkle_queries
 from api.queries import transfers as transfer_queries
 from api.scalars import DecimalScalar
 from api.settings import Settings
@@ -68,6 +69,13 @@ class Query:
     events = strawberry.field(resolver=event_queries.events, permission_classes=READ_LOG)
     stream = strawberry.field(resolver=event_queries.stream, permission_classes=READ_LOG)
     projections = strawberry.field(resolver=event_queries.projections, permission_classes=READ_LOG)
+    log_digest = strawberry.field(resolver=merkle_queries.log_digest, permission_classes=READ_LOG,
+                                  description="The signed tree head of the log's Merkle tree (auditor, admin).")
+    event_proof = strawberry.field(resolver=merkle_queries.event_proof, permission_classes=READ_LOG,
+                                   description="RFC 9162 inclusion proof of one event (auditor, admin).")
+    consistency_proof = strawberry.field(resolver=merkle_queries.consistency_proof, permission_classes=READ_LOG,
+                                         description="RFC 9162 consistency proof between two tree sizes "
+                                                     "(auditor, admin).")
 
 
 @strawberry.type

@@ -53,7 +53,7 @@ class AuditReport:
         return self.problem is None
 
 
-class _Mismatch(Exception):  # noqa: N818 - internal control flow
+class _Mismatch(Exception):
     def __init__(self, position: int, message: str) -> None:
         self.position, self.message = position, message
 
@@ -79,11 +79,11 @@ async def _check_stored(store: MerkleStore, completed: list[tuple[NodeId, bytes]
                 why = ("the event has no leaf in the stored tree" if found is None
                        else "the event does not match its leaf hash")
             else:
-                state = "missing" if found is None else "differs from the events"
-                why = f"the tree node over positions {first}-{last} (level {level}) is {state}"
-            problems.append((first, level, why))
-    if problems:
-        first, _, why = min(problems)
+                state = "is missing" if found is None else "differs from the hash of those events"
+                why = f"the stored tree node over positions {first}-{last} (level {level}) {state}"
+            problems.append((level, first, why))
+    if problems:  # a changed event changes every node above it: report the event, else the lowest node
+        _, first, why = min(problems)
         raise _mismatch(first, why)
 
 

@@ -27,10 +27,11 @@ import hashlib
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 import orjson
 
+from core.errors import StoreError
 from core.events import RecordedEvent
 
 HASH_SIZE = 32
@@ -83,7 +84,7 @@ def canonical_event_bytes(*, event_id: str, stream_id: str, version: int, positi
         data, metadata: the stored JSON objects (money already as strings).
 
     Raises:
-        TypeError: a value is not JSON (a float NaN/Infinity, bytes, ...).
+        TypeError: a value has no JSON form (bytes, an arbitrary object).
     """
     document = {"data": data, "event_id": event_id, "metadata": metadata, "position": position,
                 "recorded_at": canonical_time(recorded_at), "schema_version": schema_version,
@@ -97,7 +98,8 @@ def canonical_event_bytes(*, event_id: str, stream_id: str, version: int, positi
 # -- tree geometry -----------------------------------------------------------------------------
 
 
-class NodeId(NamedTuple):
+@dataclass(frozen=True, slots=True, order=True)
+class NodeId:
     """A complete subtree: ``level`` (0 = leaf) and ``index`` among that level's nodes.
     It covers leaves ``[index * 2**level, (index + 1) * 2**level)``."""
 
@@ -381,16 +383,24 @@ class MerkleStore(Protocol):
         ...
 
 
-class TreeChanged(Exception):  # noqa: N818 - a condition, like ConcurrencyError's siblings
+class TreeChanged(StoreError):
     """The stored tree grew while a backfill was computing nodes for it."""
 
+    code = "MERKLE_TREE_CHANGED"
 
-class MissingNodes(Exception):  # noqa: N818
-    """The stored tree lacks nodes it should hold; ``chronicle verify`` says where."""
+
+class MissingNodes(StoreError):
+    """The stored tree lacks nodes it should hold (``chronicle verify`` says where).
+
+    Attributes:
+        missing: the absent nodes, in order.
+    """
+
+    code = "MERKLE_TREE_INCOMPLETE"
 
     def __init__(self, missing: Iterable[NodeId]) -> None:
         self.missing = sorted(missing)
-        super().__init__(f"the Merkle tree is missing nodes {self.missing[:4]}")
+        super().__init__(f"the Merkle tree is missing {len(self.missing)} node(s), first {self.missing[0]}")
 
 
 async def _hashes(store: MerkleStore, ranges: Sequence[tuple[int, int]]) -> list[bytes]:

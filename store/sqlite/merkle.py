@@ -59,7 +59,7 @@ def _nodes(conn: sqlite3.Connection, ids: Sequence[NodeId]) -> dict[NodeId, byte
     if not ids:
         return {}
     where = " OR ".join("(level = ? AND idx = ?)" for _ in ids)
-    params = [value for node in ids for value in node]
+    params = [value for node in ids for value in (node.level, node.index)]
     return {NodeId(level, idx): bytes(digest)
             for level, idx, digest in conn.execute(f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}", params)}
 

@@ -1,0 +1,181 @@
+"""``MongoMerkleTree``: the log's Merkle tree in the ``merkle_nodes`` collection.
+
+One document per complete subtree, ``{_id: <node key>, hash: <32 bytes>}``,
+where the node key is ``level << 58 | index`` as an int64
+(:func:`node_key`): the ``_id`` index then answers a proof's ``$in`` lookup,
+a level's range, and the tree's size (the highest leaf key, all leaves
+sorting below ``1 << 58``) without another index. The append's transaction
+inserts the nodes it completes (:meth:`MongoMerkleTree.extend`); the
+application role may only ``find`` and ``insert`` here, like on ``events``.
+
+A backfill batch also writes the position counter document (field
+``merkle_backfilled``), which every append writes first: the two conflict
+and one retries, so an append either sees the whole backfilled tree (and
+extends it) or commits before the batch reads the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from bson import Int64
+from pymongo import DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from core.events import RecordedEvent
+from core.merkle import (
+    Frontier,
+    NodeId,
+    StoredLeaf,
+    TreeChanged,
+    canonical_event_bytes,
+    event_leaf_bytes,
+    frontier_nodes,
+    leaf_hash,
+)
+from store.mongo.schema import COUNTERS, EVENTS, MERKLE_NODES, POSITION_COUNTER, Document
+
+T = TypeVar("T")
+LEVEL_SHIFT = 58
+"""Indexes below ``2**58`` (a log of 288 quadrillion events) leave room for 32 levels in an int64."""
+
+
+def node_key(node: NodeId) -> Int64:
+    """Return the ``_id`` of ``node``'s document: ``level << 58 | index``."""
+    return Int64((node.level << LEVEL_SHIFT) | node.index)
+
+
+def _node_id(key: int) -> NodeId:
+    return NodeId(key >> LEVEL_SHIFT, key & ((1 << LEVEL_SHIFT) - 1))
+
+
+def _leaf(document: Document) -> StoredLeaf:
+    """Encode one raw ``events`` document canonically, as stored (no upcasting)."""
+    position = int(document["_id"])
+    try:
+        recorded_at = document["recorded_at"]
+        if not isinstance(recorded_at, datetime):
+            raise TypeError(f"recorded_at is a {type(recorded_at).__name__}, not a date")
+        encoded = canonical_event_bytes(
+            event_id=document["event_id"], stream_id=document["stream_id"], version=document["version"],
+            position=position, type=document["type"], schema_version=document["schema_version"],
+            data=document["data"], metadata=document["metadata"], recorded_at=recorded_at)
+    except (KeyError, TypeError) as error:
+        return StoredLeaf(position, None, f"{type(error).__name__}: {error}")
+    return StoredLeaf(position, encoded)
+
+
+class MongoMerkleTree:
+    """The :class:`~core.merkle.MerkleStore` of :class:`~store.mongo.MongoEventStore`.
+
+    Args:
+        db: the store's database.
+        transact: runs a callback in a transaction (the store's, with the driver's retries).
+    """
+
+    def __init__(self, db: AsyncDatabase[Document],
+                 transact: Callable[[Callable[[AsyncClientSession], Awaitable[Any]]], Awaitable[Any]]) -> None:
+        self._db = db
+        self._nodes = db[MERKLE_NODES]
+        self._transact = transact
+        self._frontier: Frontier | None = None
+
+    # -- maintained by the append ------------------------------------------------------------
+
+    async def extend(self, session: AsyncClientSession, head: int,
+                     recorded: Sequence[RecordedEvent]) -> Frontier | None:
+        """Insert the nodes ``recorded`` completes through ``session`` (the append's transaction).
+
+        Args:
+            head: the log's last position before ``recorded``.
+
+        Returns:
+            The new right edge, for :meth:`committed` after the commit; ``None`` when
+            the tree does not cover the log up to ``head`` (nothing is written then).
+        """
+        frontier = self._frontier
+        if frontier is None or frontier.size != head:
+            frontier = await self._load(session, head)
+            if frontier is None:
+                return None
+        frontier = frontier.copy()
+        documents = [{"_id": node_key(node), "hash": digest}
+                     for event in recorded for node, digest in frontier.append(leaf_hash(event_leaf_bytes(event)))]
+        await self._nodes.insert_many(documents, session=session)
+        return frontier
+
+    def committed(self, frontier: Frontier | None) -> None:
+        """Remember the right edge after a committed append (the next append then reads nothing)."""
+        if frontier is not None:
+            self._frontier = frontier
+
+    async def _load(self, session: AsyncClientSession, head: int) -> Frontier | None:
+        if await self._size(session) != head:
+            return None
+        ids = frontier_nodes(head)
+        found = await self._find(ids, session)
+        if len(found) != len(ids):
+            return None
+        return Frontier(head, [found[node] for node in ids])
+
+    async def _size(self, session: AsyncClientSession | None = None) -> int:
+        last = await self._nodes.find_one({"_id": {"$lt": Int64(1 << LEVEL_SHIFT)}}, {"_id": 1},
+                                          sort=[("_id", DESCENDING)], session=session)
+        return int(last["_id"]) + 1 if last else 0
+
+    async def _find(self, ids: Sequence[NodeId], session: AsyncClientSession | None = None) -> dict[NodeId, bytes]:
+        if not ids:
+            return {}
+        cursor = self._nodes.find({"_id": {"$in": [node_key(node) for node in ids]}}, session=session)
+        return {_node_id(int(document["_id"])): bytes(document["hash"]) async for document in cursor}
+
+    # -- MerkleStore -------------------------------------------------------------------------
+
+    async def tree_size(self) -> int:
+        """See :meth:`core.merkle.MerkleStore.tree_size`."""
+        return await self._size()
+
+    async def nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
+        """See :meth:`core.merkle.MerkleStore.nodes`."""
+        return await self._find(ids)
+
+    async def level_range(self, level: int, first: int, last: int) -> dict[int, bytes]:
+        """See :meth:`core.merkle.MerkleStore.level_range`."""
+        query = {"_id": {"$gte": node_key(NodeId(level, first)), "$lte": node_key(NodeId(level, last))}}
+        return {_node_id(int(document["_id"])).index: bytes(document["hash"])
+                async for document in self._nodes.find(query)}
+
+    async def leaves(self, from_position: int, batch_size: int) -> AsyncIterator[list[StoredLeaf]]:
+        """See :meth:`core.merkle.MerkleStore.leaves`."""
+        batch: list[StoredLeaf] = []
+        cursor = self._db[EVENTS].find({"_id": {"$gte": from_position}}, batch_size=batch_size).sort("_id", 1)
+        async for document in cursor:
+            batch.append(_leaf(document))
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    async def add_nodes(self, tree_size: int, new_size: int, nodes: Sequence[tuple[NodeId, bytes]]) -> None:
+        """See :meth:`core.merkle.MerkleStore.add_nodes`."""
+
+        async def write(session: AsyncClientSession) -> None:
+            await self._db[COUNTERS].update_one({"_id": POSITION_COUNTER}, {"$set": {"merkle_backfilled": new_size}},
+                                                session=session)
+            size = await self._size(session)
+            if size != tree_size:
+                raise TreeChanged(f"the tree holds {size} leaves, not {tree_size}")
+            await self._nodes.insert_many([{"_id": node_key(node), "hash": digest} for node, digest in nodes],
+                                          session=session)
+
+        await self._transact(write)
+        self._frontier = None
+
+    async def event_count(self) -> int:
+        """See :meth:`core.merkle.MerkleStore.event_count`."""
+        last = await self._db[EVENTS].find_one({}, {"_id": 1}, sort=[("_id", DESCENDING)])
+        return int(last["_id"]) if last else 0
