@@ -301,6 +301,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             recovered = await runtime.transfers.recover(runtime.views)
             if recovered:
                 log.info("finished or compensated %d interrupted transfer(s)", len(recovered))
+            covered, head = await runtime.merkle.tree_size(), await runtime.merkle.event_count()
+            if covered < head:
+                log.warning("the Merkle tree covers %d of the log's %d events; appends extend it only once "
+                            "`chronicle verify --backfill` has hashed the rest", covered, head)
             holder["runtime"] = runtime
             app.state.runtime = runtime
             yield
