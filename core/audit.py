@@ -13,10 +13,12 @@ get their nodes written instead of being reported.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 
-from core.merkle import EMPTY_ROOT, Frontier, MerkleStore, NodeId, TreeChanged, leaf_hash
+from core.merkle import EMPTY_ROOT, LEVELS, Frontier, MerkleStore, TreeChanged, leaf_hash, node_of
 
 Progress = Callable[[int, int], None]
 """``(events checked, events in the log)``."""
@@ -62,26 +64,26 @@ def _mismatch(position: int, why: str) -> _Mismatch:
     return _Mismatch(position, f"mismatch at position {position}: {why}")
 
 
-async def _check_stored(store: MerkleStore, completed: list[tuple[NodeId, bytes]]) -> None:
-    """Compare recomputed nodes with the stored ones; raise for the lowest position that differs."""
-    by_level: dict[int, list[tuple[NodeId, bytes]]] = {}
-    for node, digest in completed:
-        by_level.setdefault(node.level, []).append((node, digest))
+async def _check_stored(store: MerkleStore, completed: list[tuple[int, bytes]]) -> None:
+    """Compare recomputed nodes (``(storage key, hash)`` in key order) with the stored ones;
+    raise for the lowest position that differs."""
+    if not completed:
+        return
+    stored = await store.completed_by(completed[0][0] // LEVELS, completed[-1][0] // LEVELS)
     problems: list[tuple[int, int, str]] = []
-    for level, nodes in by_level.items():
-        stored = await store.level_range(level, nodes[0][0].index, nodes[-1][0].index)
-        for node, digest in nodes:
-            found = stored.get(node.index)
-            if found == digest:
-                continue
-            first, last = node.first_leaf + 1, node.end_leaf
-            if level == 0:
-                why = ("the event has no leaf in the stored tree" if found is None
-                       else "the event does not match its leaf hash")
-            else:
-                state = "is missing" if found is None else "differs from the hash of those events"
-                why = f"the stored tree node over positions {first}-{last} (level {level}) {state}"
-            problems.append((level, first, why))
+    for key, digest in completed:
+        found = stored.get(key)
+        if found == digest:
+            continue
+        node = node_of(key)
+        first, last = node.first_leaf + 1, node.end_leaf
+        if node.level == 0:
+            why = ("the event has no leaf in the stored tree" if found is None
+                   else "the event does not match its leaf hash")
+        else:
+            state = "is missing" if found is None else "differs from the hash of those events"
+            why = f"the stored tree node over positions {first}-{last} (level {node.level}) {state}"
+        problems.append((node.level, first, why))
     if problems:  # a changed event changes every node above it: report the event, else the lowest node
         _, first, why = min(problems)
         raise _mismatch(first, why)
@@ -109,24 +111,31 @@ async def audit(store: MerkleStore, *, digest: Digest | None = None, backfill: b
     try:
         while True:
             async for batch in store.leaves(frontier.size + 1, batch_size):
-                checked: list[tuple[NodeId, bytes]] = []
-                new: list[tuple[NodeId, bytes]] = []
                 broken: _Mismatch | None = None
-                for leaf in batch:
-                    expected = frontier.size + 1
+                good = len(batch)
+                for offset, leaf in enumerate(batch):
+                    expected = frontier.size + offset + 1
                     if leaf.position != expected:
                         broken = _mismatch(expected, f"the event is missing (the log goes on at {leaf.position})")
-                        break
-                    if leaf.data is None:
+                    elif leaf.data is None:
                         broken = _mismatch(expected, f"the stored event cannot be read ({leaf.problem})")
-                        break
-                    for node, hashed in frontier.append(leaf_hash(leaf.data)):
-                        (checked if node.end_leaf <= tree_size else new).append((node, hashed))
-                    if digest is not None and frontier.size == digest.size:
-                        digest_root = frontier.root()
+                    else:
+                        continue
+                    good = offset
+                    break
+                hashes = [leaf_hash(data) for _, data, _ in batch[:good] if data is not None]  # all of them
+                completed: list[tuple[int, bytes]] = []
+                if digest is not None and frontier.size < digest.size <= frontier.size + len(hashes):
+                    cut = digest.size - frontier.size
+                    completed += frontier.extend(hashes[:cut])
+                    digest_root = frontier.root()
+                    hashes = hashes[cut:]
+                completed += frontier.extend(hashes)
+                split = bisect_left(completed, tree_size * LEVELS, key=itemgetter(0))
+                checked, new = completed[:split], completed[split:]  # the stored tree holds keys below its size
                 await _check_stored(store, checked)  # earlier positions first
                 if new:
-                    first_new = min(node.first_leaf for node, _ in new if node.level == 0) + 1
+                    first_new = new[0][0] // LEVELS + 1  # the first new leaf's position
                     if not backfill:
                         raise _mismatch(first_new, f"the event is not in the Merkle tree, which holds {tree_size} "
                                                    "leaves (a log older than the tree, or an event added outside "

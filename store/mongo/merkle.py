@@ -1,10 +1,10 @@
 """``MongoMerkleTree``: the log's Merkle tree in the ``merkle_nodes`` collection.
 
-One document per complete subtree, ``{_id: <node key>, hash: <32 bytes>}``,
-where the node key is ``level << 58 | index`` as an int64
-(:func:`node_key`): the ``_id`` index then answers a proof's ``$in`` lookup,
-a level's range, and the tree's size (the highest leaf key, all leaves
-sorting below ``1 << 58``) without another index. The append's transaction
+One document per complete subtree, ``{_id: <key>, hash: <32 bytes>}``, the
+key being :func:`core.merkle.storage_key` (last leaf * 64 + level) as an
+int64: appends insert at the right edge of the ``_id`` index, which also
+answers a proof's ``$in`` lookup, a leaf range's nodes (one range) and the
+tree's size (the highest key) without another index. The append's transaction
 inserts the nodes it completes (:meth:`MongoMerkleTree.extend`); the
 application role may only ``find`` and ``insert`` here, like on ``events``.
 
@@ -32,24 +32,21 @@ from core.merkle import (
     StoredLeaf,
     TreeChanged,
     canonical_event_bytes,
+    completed_keys,
     event_leaf_bytes,
     frontier_nodes,
     leaf_hash,
+    node_of,
+    storage_key,
+    tree_size_of,
 )
 from store.mongo.schema import COUNTERS, EVENTS, MERKLE_NODES, POSITION_COUNTER, Document
 
 T = TypeVar("T")
-LEVEL_SHIFT = 58
-"""Indexes below ``2**58`` (a log of 288 quadrillion events) leave room for 32 levels in an int64."""
 
 
-def node_key(node: NodeId) -> Int64:
-    """Return the ``_id`` of ``node``'s document: ``level << 58 | index``."""
-    return Int64((node.level << LEVEL_SHIFT) | node.index)
-
-
-def _node_id(key: int) -> NodeId:
-    return NodeId(key >> LEVEL_SHIFT, key & ((1 << LEVEL_SHIFT) - 1))
+def _key(node: NodeId) -> Int64:
+    return Int64(storage_key(node))
 
 
 def _leaf(document: Document) -> StoredLeaf:
@@ -102,8 +99,8 @@ class MongoMerkleTree:
             if frontier is None:
                 return None
         frontier = frontier.copy()
-        documents = [{"_id": node_key(node), "hash": digest}
-                     for event in recorded for node, digest in frontier.append(leaf_hash(event_leaf_bytes(event)))]
+        documents = [{"_id": Int64(key), "hash": digest}
+                     for event in recorded for key, digest in frontier.append(leaf_hash(event_leaf_bytes(event)))]
         await self._nodes.insert_many(documents, session=session)
         return frontier
 
@@ -122,15 +119,14 @@ class MongoMerkleTree:
         return Frontier(head, [found[node] for node in ids])
 
     async def _size(self, session: AsyncClientSession | None = None) -> int:
-        last = await self._nodes.find_one({"_id": {"$lt": Int64(1 << LEVEL_SHIFT)}}, {"_id": 1},
-                                          sort=[("_id", DESCENDING)], session=session)
-        return int(last["_id"]) + 1 if last else 0
+        last = await self._nodes.find_one({}, {"_id": 1}, sort=[("_id", DESCENDING)], session=session)
+        return tree_size_of(int(last["_id"]) if last else None)
 
     async def _find(self, ids: Sequence[NodeId], session: AsyncClientSession | None = None) -> dict[NodeId, bytes]:
         if not ids:
             return {}
-        cursor = self._nodes.find({"_id": {"$in": [node_key(node) for node in ids]}}, session=session)
-        return {_node_id(int(document["_id"])): bytes(document["hash"]) async for document in cursor}
+        cursor = self._nodes.find({"_id": {"$in": [_key(node) for node in ids]}}, session=session)
+        return {node_of(int(document["_id"])): bytes(document["hash"]) async for document in cursor}
 
     # -- MerkleStore -------------------------------------------------------------------------
 
@@ -142,11 +138,11 @@ class MongoMerkleTree:
         """See :meth:`core.merkle.MerkleStore.nodes`."""
         return await self._find(ids)
 
-    async def level_range(self, level: int, first: int, last: int) -> dict[int, bytes]:
-        """See :meth:`core.merkle.MerkleStore.level_range`."""
-        query = {"_id": {"$gte": node_key(NodeId(level, first)), "$lte": node_key(NodeId(level, last))}}
-        return {_node_id(int(document["_id"])).index: bytes(document["hash"])
-                async for document in self._nodes.find(query)}
+    async def completed_by(self, first_leaf: int, last_leaf: int) -> dict[int, bytes]:
+        """See :meth:`core.merkle.MerkleStore.completed_by`."""
+        low, high = completed_keys(first_leaf, last_leaf)
+        cursor = self._nodes.find({"_id": {"$gte": Int64(low), "$lte": Int64(high)}})
+        return {int(document["_id"]): bytes(document["hash"]) async for document in cursor}
 
     async def leaves(self, from_position: int, batch_size: int) -> AsyncIterator[list[StoredLeaf]]:
         """See :meth:`core.merkle.MerkleStore.leaves`."""
@@ -160,7 +156,7 @@ class MongoMerkleTree:
         if batch:
             yield batch
 
-    async def add_nodes(self, tree_size: int, new_size: int, nodes: Sequence[tuple[NodeId, bytes]]) -> None:
+    async def add_nodes(self, tree_size: int, new_size: int, nodes: Sequence[tuple[int, bytes]]) -> None:
         """See :meth:`core.merkle.MerkleStore.add_nodes`."""
 
         async def write(session: AsyncClientSession) -> None:
@@ -169,7 +165,7 @@ class MongoMerkleTree:
             size = await self._size(session)
             if size != tree_size:
                 raise TreeChanged(f"the tree holds {size} leaves, not {tree_size}")
-            await self._nodes.insert_many([{"_id": node_key(node), "hash": digest} for node, digest in nodes],
+            await self._nodes.insert_many([{"_id": Int64(key), "hash": digest} for key, digest in nodes],
                                           session=session)
 
         await self._transact(write)

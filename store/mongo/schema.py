@@ -38,7 +38,7 @@ POSITION_COUNTER = "events"
 SNAPSHOTS = "snapshots"
 """``{_id: stream_id, version, schema_version, state, saved_at}``: aggregate snapshots."""
 MERKLE_NODES = "merkle_nodes"
-"""``{_id: level << 58 | index, hash: <32 bytes>}``: the log's Merkle tree (see :mod:`store.mongo.merkle`)."""
+"""``{_id: last leaf * 64 + level, hash: <32 bytes>}``: the log's Merkle tree (see :mod:`store.mongo.merkle`)."""
 GENERATIONS = "projection_generations"
 """``{_id: <projection name>, generation: int}``: which physical collections hold
 a projection's live rows (see :mod:`store.mongo.views`)."""

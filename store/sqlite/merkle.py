@@ -1,8 +1,9 @@
 """``SqliteMerkleTree``: the log's Merkle tree in the ``merkle_nodes`` table of the store's file.
 
-One row per complete subtree, ``(level, idx, hash)`` with ``(level, idx)`` the
-primary key (:class:`~core.merkle.NodeId`), so a root or a proof is one
-indexed lookup of ``O(log n)`` rows. :meth:`SqliteMerkleTree.extend` adds the
+One row per complete subtree, ``(key, hash)``, the key being
+:func:`core.merkle.storage_key` (last leaf * 64 + level) as the rowid: an
+append's nodes go at the end of the table, a root or a proof is one lookup of
+``O(log n)`` rows, and the nodes of a range of leaves are one range scan. :meth:`SqliteMerkleTree.extend` adds the
 nodes of an append inside the append's transaction; a trigger refuses to
 rewrite a node. Deleting rows is allowed: it is how an administrator starts a
 rebuild (stop the servers, ``DELETE FROM merkle_nodes``, ``chronicle verify
@@ -18,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -30,38 +30,39 @@ from core.merkle import (
     StoredLeaf,
     TreeChanged,
     canonical_event_bytes,
+    completed_keys,
     event_leaf_bytes,
     frontier_nodes,
     leaf_hash,
+    node_of,
+    storage_key,
+    tree_size_of,
 )
 from store.sqlite.schema import write_transaction
 
 MERKLE_DDL = """
 CREATE TABLE IF NOT EXISTS merkle_nodes (
-    level INTEGER NOT NULL CHECK (level >= 0),
-    idx   INTEGER NOT NULL CHECK (idx >= 0),
-    hash  BLOB    NOT NULL CHECK (length(hash) = 32),
-    PRIMARY KEY (level, idx)
-) WITHOUT ROWID;
+    key  INTEGER PRIMARY KEY CHECK (key >= 0),
+    hash BLOB    NOT NULL CHECK (length(hash) = 32)
+);
 CREATE TRIGGER IF NOT EXISTS merkle_nodes_are_immutable BEFORE UPDATE ON merkle_nodes
 BEGIN SELECT RAISE(ABORT, 'Merkle tree nodes are immutable'); END;
 """
 
-_INSERT = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)"
+_INSERT = "INSERT INTO merkle_nodes (key, hash) VALUES (?, ?)"
 _LEAF_COLUMNS = "position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at"
 
 
 def _tree_size(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM merkle_nodes WHERE level = 0").fetchone()[0])
+    return tree_size_of(conn.execute("SELECT MAX(key) FROM merkle_nodes").fetchone()[0])
 
 
 def _nodes(conn: sqlite3.Connection, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
     if not ids:
         return {}
-    where = " OR ".join("(level = ? AND idx = ?)" for _ in ids)
-    params = [value for node in ids for value in (node.level, node.index)]
-    return {NodeId(level, idx): bytes(digest)
-            for level, idx, digest in conn.execute(f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}", params)}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT key, hash FROM merkle_nodes WHERE key IN ({marks})", [storage_key(n) for n in ids])
+    return {node_of(key): bytes(digest) for key, digest in rows}
 
 
 def _leaf(row: tuple[Any, ...]) -> StoredLeaf:
@@ -71,7 +72,7 @@ def _leaf(row: tuple[Any, ...]) -> StoredLeaf:
         encoded = canonical_event_bytes(
             event_id=event_id, stream_id=stream_id, version=version, position=position, type=type_,
             schema_version=schema_version, data=orjson.loads(data), metadata=orjson.loads(metadata),
-            recorded_at=datetime.fromisoformat(recorded_at))
+            recorded_at=recorded_at)
     except (TypeError, ValueError, orjson.JSONDecodeError) as error:
         return StoredLeaf(int(position), None, str(error))
     return StoredLeaf(int(position), encoded)
@@ -112,10 +113,9 @@ class SqliteMerkleTree:
             if frontier is None:
                 return None
         frontier = frontier.copy()
-        rows = []
+        rows: list[tuple[int, bytes]] = []
         for event in recorded:
-            for node, digest in frontier.append(leaf_hash(event_leaf_bytes(event))):
-                rows.append((node.level, node.index, digest))
+            rows += frontier.append(leaf_hash(event_leaf_bytes(event)))
         conn.executemany(_INSERT, rows)
         return frontier
 
@@ -143,11 +143,10 @@ class SqliteMerkleTree:
         """See :meth:`core.merkle.MerkleStore.nodes`."""
         return _nodes(self._reader, ids)
 
-    async def level_range(self, level: int, first: int, last: int) -> dict[int, bytes]:
-        """See :meth:`core.merkle.MerkleStore.level_range`."""
-        rows = self._reader.execute("SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx BETWEEN ? AND ?",
-                                    (level, first, last))
-        return {int(idx): bytes(digest) for idx, digest in rows}
+    async def completed_by(self, first_leaf: int, last_leaf: int) -> dict[int, bytes]:
+        """See :meth:`core.merkle.MerkleStore.completed_by`."""
+        return dict(self._reader.execute("SELECT key, hash FROM merkle_nodes WHERE key BETWEEN ? AND ?",
+                                         completed_keys(first_leaf, last_leaf)))
 
     async def leaves(self, from_position: int, batch_size: int) -> AsyncIterator[list[StoredLeaf]]:
         """See :meth:`core.merkle.MerkleStore.leaves`."""
@@ -162,12 +161,12 @@ class SqliteMerkleTree:
             position = int(rows[-1][0]) + 1
             await asyncio.sleep(0)
 
-    async def add_nodes(self, tree_size: int, new_size: int, nodes: Sequence[tuple[NodeId, bytes]]) -> None:
+    async def add_nodes(self, tree_size: int, new_size: int, nodes: Sequence[tuple[int, bytes]]) -> None:
         """See :meth:`core.merkle.MerkleStore.add_nodes`."""
         async with self._lock, write_transaction(self._writer, self._write_lock_timeout, "a Merkle backfill"):
             if _tree_size(self._writer) != tree_size:
                 raise TreeChanged(f"the tree holds {_tree_size(self._writer)} leaves, not {tree_size}")
-            self._writer.executemany(_INSERT, [(node.level, node.index, digest) for node, digest in nodes])
+            self._writer.executemany(_INSERT, nodes)
         self._frontier = None
 
     async def event_count(self) -> int:

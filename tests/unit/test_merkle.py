@@ -24,12 +24,18 @@ from core.merkle import (
     NodeId,
     StoredLeaf,
     canonical_event_bytes,
+    canonical_time,
+    canonical_time_text,
+    completed_keys,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
     node_hash,
+    node_of,
     root_at,
     root_of,
+    storage_key,
+    tree_size_of,
     verify_consistency,
     verify_inclusion,
 )
@@ -83,7 +89,7 @@ class MemoryTree:
         self.stored: dict[NodeId, bytes] = {}
         self.lookups = 0
         for leaf in leaves:
-            self.stored.update(self.frontier.append(leaf_hash(leaf)))
+            self.stored.update((node_of(key), digest) for key, digest in self.frontier.append(leaf_hash(leaf)))
 
     async def tree_size(self) -> int:
         return self.frontier.size
@@ -92,14 +98,14 @@ class MemoryTree:
         self.lookups += 1
         return {node: self.stored[node] for node in ids if node in self.stored}
 
-    async def level_range(self, level: int, first: int, last: int) -> dict[int, bytes]:
-        return {n.index: h for n, h in self.stored.items() if n.level == level and first <= n.index <= last}
+    async def completed_by(self, first_leaf: int, last_leaf: int) -> dict[int, bytes]:
+        return {storage_key(n): h for n, h in self.stored.items() if first_leaf <= n.end_leaf - 1 <= last_leaf}
 
     async def leaves(self, from_position: int, batch_size: int) -> AsyncIterator[list[StoredLeaf]]:
         raise NotImplementedError
         yield []
 
-    async def add_nodes(self, tree_size: int, new_size: int, nodes: Sequence[tuple[NodeId, bytes]]) -> None:
+    async def add_nodes(self, tree_size: int, new_size: int, nodes: Sequence[tuple[int, bytes]]) -> None:
         raise NotImplementedError
 
     async def event_count(self) -> int:
@@ -261,3 +267,25 @@ def test_canonical_encoding_sorts_keys_at_every_depth_and_normalises_time() -> N
                    '"schema_version":2,"stream_id":"account-1","type":"MoneyDeposited","version":2}').encode()
     with pytest.raises(TypeError, match="position 7"):
         canonical_event_bytes(**fields, data={"x": b"raw"}, metadata={}, recorded_at=datetime.now(UTC))
+
+
+def test_storage_keys_follow_append_order_and_group_the_nodes_of_a_leaf_range() -> None:
+    frontier, keys = Frontier(), []
+    for leaf in range(300):
+        completed = [key for key, _ in frontier.append(leaf_hash(leaf.to_bytes(2, "big")))]
+        keys += completed
+        low, high = completed_keys(leaf, leaf)
+        assert all(low <= key <= high and node_of(key).end_leaf == leaf + 1 for key in completed)
+        assert all(storage_key(node_of(key)) == key for key in completed)
+        assert [node_of(key).level for key in completed] == list(range(len(completed)))
+
+    assert keys == sorted(set(keys))
+    assert tree_size_of(keys[-1]) == 300
+    assert tree_size_of(None) == 0
+
+
+@pytest.mark.parametrize("when", [datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC), datetime(2026, 3, 4, tzinfo=UTC),
+                                  datetime(2026, 3, 4, 7, 6, 7, 1, tzinfo=timezone(timedelta(hours=2)))])
+def test_stored_time_text_encodes_like_the_time_it_denotes(when: datetime) -> None:
+    assert canonical_time_text(when.isoformat()) == canonical_time(when)
+    assert canonical_time_text(when.astimezone(UTC).isoformat()) == canonical_time(when)
