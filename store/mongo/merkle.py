@@ -33,20 +33,15 @@ from core.merkle import (
     TreeChanged,
     canonical_event_bytes,
     completed_keys,
-    event_leaf_bytes,
     frontier_nodes,
-    leaf_hash,
     node_of,
     storage_key,
     tree_size_of,
 )
+from store.merkle_edge import TreeEdge, edge_of, grow
 from store.mongo.schema import COUNTERS, EVENTS, MERKLE_NODES, POSITION_COUNTER, Document
 
 T = TypeVar("T")
-
-
-def _key(node: NodeId) -> Int64:
-    return Int64(storage_key(node))
 
 
 def _leaf(document: Document) -> StoredLeaf:
@@ -78,7 +73,7 @@ class MongoMerkleTree:
         self._db = db
         self._nodes = db[MERKLE_NODES]
         self._transact = transact
-        self._frontier: Frontier | None = None
+        self._edge = TreeEdge()
 
     # -- maintained by the append ------------------------------------------------------------
 
@@ -93,30 +88,20 @@ class MongoMerkleTree:
             The new right edge, for :meth:`committed` after the commit; ``None`` when
             the tree does not cover the log up to ``head`` (nothing is written then).
         """
-        frontier = self._frontier
-        if frontier is None or frontier.size != head:
-            frontier = await self._load(session, head)
-            if frontier is None:
-                return None
-        frontier = frontier.copy()
-        documents = [{"_id": Int64(key), "hash": digest}
-                     for event in recorded for key, digest in frontier.append(leaf_hash(event_leaf_bytes(event)))]
-        await self._nodes.insert_many(documents, session=session)
-        return frontier
+        edge = self._edge.at(head) or await self._load(session, head)
+        if edge is None:
+            return None
+        grown, nodes = grow(edge, recorded)
+        await self._nodes.insert_many([{"_id": Int64(key), "hash": digest} for key, digest in nodes], session=session)
+        return grown
 
-    def committed(self, frontier: Frontier | None) -> None:
+    def committed(self, grown: Frontier | None) -> None:
         """Remember the right edge after a committed append (the next append then reads nothing)."""
-        if frontier is not None:
-            self._frontier = frontier
+        self._edge.committed(grown)
 
     async def _load(self, session: AsyncClientSession, head: int) -> Frontier | None:
-        if await self._size(session) != head:
-            return None
-        ids = frontier_nodes(head)
-        found = await self._find(ids, session)
-        if len(found) != len(ids):
-            return None
-        return Frontier(head, [found[node] for node in ids])
+        size = await self._size(session)
+        return edge_of(head, size, await self._find(frontier_nodes(head), session) if size == head else {})
 
     async def _size(self, session: AsyncClientSession | None = None) -> int:
         last = await self._nodes.find_one({}, {"_id": 1}, sort=[("_id", DESCENDING)], session=session)
@@ -125,7 +110,7 @@ class MongoMerkleTree:
     async def _find(self, ids: Sequence[NodeId], session: AsyncClientSession | None = None) -> dict[NodeId, bytes]:
         if not ids:
             return {}
-        cursor = self._nodes.find({"_id": {"$in": [_key(node) for node in ids]}}, session=session)
+        cursor = self._nodes.find({"_id": {"$in": [Int64(storage_key(node)) for node in ids]}}, session=session)
         return {node_of(int(document["_id"])): bytes(document["hash"]) async for document in cursor}
 
     # -- MerkleStore -------------------------------------------------------------------------
@@ -169,7 +154,7 @@ class MongoMerkleTree:
                                           session=session)
 
         await self._transact(write)
-        self._frontier = None
+        self._edge.forget()
 
     async def event_count(self) -> int:
         """See :meth:`core.merkle.MerkleStore.event_count`."""

@@ -31,13 +31,12 @@ from core.merkle import (
     TreeChanged,
     canonical_event_bytes,
     completed_keys,
-    event_leaf_bytes,
     frontier_nodes,
-    leaf_hash,
     node_of,
     storage_key,
     tree_size_of,
 )
+from store.merkle_edge import TreeEdge, edge_of, grow
 from store.sqlite.schema import write_transaction
 
 MERKLE_DDL = """
@@ -92,7 +91,7 @@ class SqliteMerkleTree:
                  write_lock_timeout: float) -> None:
         self._reader, self._writer, self._lock = reader, writer, lock
         self._write_lock_timeout = write_lock_timeout
-        self._frontier: Frontier | None = None
+        self._edge = TreeEdge()
 
     # -- maintained by the append ------------------------------------------------------------
 
@@ -107,31 +106,20 @@ class SqliteMerkleTree:
             transaction commits; ``None`` when the tree does not cover the log
             up to ``head`` (not backfilled yet), in which case nothing is written.
         """
-        frontier = self._frontier
-        if frontier is None or frontier.size != head:
-            frontier = self._load(conn, head)
-            if frontier is None:
-                return None
-        frontier = frontier.copy()
-        rows: list[tuple[int, bytes]] = []
-        for event in recorded:
-            rows += frontier.append(leaf_hash(event_leaf_bytes(event)))
-        conn.executemany(_INSERT, rows)
-        return frontier
+        edge = self._edge.at(head) or self._load(conn, head)
+        if edge is None:
+            return None
+        grown, nodes = grow(edge, recorded)
+        conn.executemany(_INSERT, nodes)
+        return grown
 
-    def committed(self, frontier: Frontier | None) -> None:
+    def committed(self, grown: Frontier | None) -> None:
         """Remember the right edge after a committed append (the next append then reads nothing)."""
-        if frontier is not None:
-            self._frontier = frontier
+        self._edge.committed(grown)
 
     def _load(self, conn: sqlite3.Connection, head: int) -> Frontier | None:
-        if _tree_size(conn) != head:
-            return None
-        ids = frontier_nodes(head)
-        found = _nodes(conn, ids)
-        if len(found) != len(ids):
-            return None
-        return Frontier(head, [found[node] for node in ids])
+        size = _tree_size(conn)
+        return edge_of(head, size, _nodes(conn, frontier_nodes(head)) if size == head else {})
 
     # -- MerkleStore -------------------------------------------------------------------------
 
@@ -167,7 +155,7 @@ class SqliteMerkleTree:
             if _tree_size(self._writer) != tree_size:
                 raise TreeChanged(f"the tree holds {_tree_size(self._writer)} leaves, not {tree_size}")
             self._writer.executemany(_INSERT, nodes)
-        self._frontier = None
+        self._edge.forget()
 
     async def event_count(self) -> int:
         """See :meth:`core.merkle.MerkleStore.event_count`."""
