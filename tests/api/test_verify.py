@@ -24,8 +24,8 @@ from api.settings import Settings
 from core.merkle import root_at
 from store.sqlite.schema import EVENTS_DDL
 from tests.api.test_cli import chronicle
-from tests.conftest import drop_database, with_database
 from tests.contract.bank_events import deposited, new_stream, opened
+from tests.support.mongo import drop_database, with_database
 from tests.support.raw_events import raw_writer_for
 
 EVENTS = 12
