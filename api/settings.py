@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         log_signing_key_file: PKCS#8 PEM file with the Ed25519 private key that signs
             ``logDigest`` tree heads; unset, development mode uses (and on first start
             creates) ``./data/log-signing-key.pem``.
+        domains: further domains to serve besides the built-in ones, as
+            ``package.module:ATTRIBUTE`` paths of ``api.domains.GraphQLModule``
+            objects (comma-separated in the environment; docs/extending.md).
         test_crash_after: TEST-ONLY fault injection, off by default: a
             transfer step (a value of :class:`core.bank.transfer_steps.TransferStep`;
             any other value is refused at start-up)
@@ -113,8 +116,9 @@ class Settings(BaseSettings):
     jwt_roles_claim: str = "roles"
     allow_anonymous: bool | None = None
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "domains", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
