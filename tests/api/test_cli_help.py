@@ -21,7 +21,7 @@ from api.app import open_runtime
 from api.settings import Settings
 from tests.support.server import ROOT
 
-HELPS = [(), ("serve",), ("token",), ("projections",), ("projections", "rebuild"), ("projections", "status"),
+HELPS = [(), ("serve",), ("token",), ("verify",), ("projections",), ("projections", "rebuild"), ("projections", "status"),
          ("events",), ("events", "tail")]
 SLOW_IMPORTS = ("api.app", "api.settings", "api.auth", "api.schema", "store", "pydantic", "pydantic_settings",
                 "strawberry", "graphql", "starlette", "uvicorn", "jwt", "pymongo", "sqlite3", "rich")
