@@ -21,8 +21,8 @@ from api.app import open_runtime
 from api.settings import Settings
 from tests.support.server import ROOT
 
-HELPS = [(), ("serve",), ("token",), ("verify",), ("projections",), ("projections", "rebuild"), ("projections", "status"),
-         ("events",), ("events", "tail")]
+HELPS = [(), ("serve",), ("token",), ("verify",), ("projections",), ("projections", "rebuild"),
+         ("projections", "status"), ("events",), ("events", "tail")]
 SLOW_IMPORTS = ("api.app", "api.settings", "api.auth", "api.schema", "store", "pydantic", "pydantic_settings",
                 "strawberry", "graphql", "starlette", "uvicorn", "jwt", "pymongo", "sqlite3", "rich")
 """Top-level packages (and api modules) that a help must not import: together about 2 s."""

@@ -233,5 +233,8 @@ def test_a_malformed_digest_is_one_line_and_exit_2(tmp_path: Path, value: str) -
     with closing(sqlite3.connect(db)) as conn:
         conn.executescript(EVENTS_DDL)
 
-    assert verify(f"sqlite:///{db}", "--digest", value) == (
-        2, [f"--digest must be SIZE:ROOTHEX (a tree size and a 64-digit hex root), not {value!r}"])
+    result = chronicle("verify", "--store-url", f"sqlite:///{db}", "--digest", value)
+
+    assert (result.returncode, result.stdout) == (2, "")  # the refusal goes to stderr, like every CLI refusal
+    assert result.stderr.strip().splitlines() == [
+        f"--digest must be SIZE:ROOTHEX (a tree size and a 64-digit hex root), not {value!r}"]
