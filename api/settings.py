@@ -28,9 +28,11 @@ class Settings(BaseSettings):
         snapshot_intervals: per aggregate type overrides, as JSON in the
             environment: ``CHRONICLE_SNAPSHOT_INTERVALS='{"account": 50}'``.
         log_format: ``json`` (one structlog JSON object a line) or ``console``.
-        max_query_depth, max_query_tokens, max_query_aliases: limits on every
-            GraphQL document (HTTP and WebSocket); refused with
-            ``QUERY_TOO_DEEP``, ``TOO_MANY_TOKENS``, ``TOO_MANY_ALIASES``.
+        max_query_depth, max_query_tokens, max_query_aliases, max_query_nodes:
+            limits on every GraphQL document (HTTP and WebSocket); refused with
+            ``QUERY_TOO_DEEP``, ``TOO_MANY_TOKENS``, ``TOO_MANY_ALIASES``,
+            ``QUERY_TOO_COMPLEX``. Nodes are the selections (fields, inline
+            fragments, spreads) once every fragment spread is expanded.
         max_body_bytes: largest HTTP request body (413, ``REQUEST_TOO_LARGE``).
         body_read_timeout: seconds a client has to send its whole request body
             (408, ``REQUEST_TIMEOUT``).
@@ -86,6 +88,7 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, ge=1)
     max_query_tokens: int = Field(default=2000, ge=10)
     max_query_aliases: int = Field(default=30, ge=0)
+    max_query_nodes: int = Field(default=5000, ge=10)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     body_read_timeout: float = Field(default=30.0, gt=0, le=3600)
     ws_max_message_bytes: int = Field(default=1_048_576, ge=1024)
