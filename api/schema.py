@@ -8,11 +8,10 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import ErrorCodes
-from api.executor import ChronicleExecutor
+from api.executor import executor_class
 from api.limits import SafeParserCache, limit_extensions
 from api.mutations.change_customer import (
     ChangeCustomerEmailResult,
@@ -36,6 +35,7 @@ from api.scalars import DecimalScalar
 from api.settings import Settings
 from api.subscriptions import events as event_subscriptions
 from api.types import errors as error_types
+from api.validation import Validation, cached_validator
 
 log = logging.getLogger("chronicle.api")
 
@@ -98,15 +98,17 @@ class Subscription:
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """Return the Chronicle schema with its scalars, error handling and ``settings``' limits."""
     settings = settings or Settings()
+    hide_suggestions = not settings.field_suggestions
+    validator = cached_validator(512, hide_suggestions=hide_suggestions)
     return ChronicleSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[error_types.Error],
         scalar_overrides={Decimal: DecimalScalar},
-        config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
-        execution_context_class=ChronicleExecutor,
+        config=StrawberryConfig(disable_field_suggestions=hide_suggestions),
+        execution_context_class=executor_class(hide_suggestions=hide_suggestions),
         # limits before ErrorCodes, so a limit's code is set before errors are classified
         extensions=[*limit_extensions(settings), ErrorCodes, lambda: SafeParserCache(maxsize=512),
-                    lambda: ValidationCache(maxsize=512)],
+                    lambda: Validation(validator)],
     )

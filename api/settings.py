@@ -48,7 +48,9 @@ class Settings(BaseSettings):
         max_operation_id_length: longest operation id accepted on a WebSocket
             (``graphql-transport-ws`` closes 4400, ``graphql-ws`` answers an ``error``).
         introspection: answer ``__schema`` / ``__type`` queries.
-        field_suggestions: add "Did you mean ...?" to validation errors.
+        field_suggestions: add "Did you mean ...?" to request errors; off, no
+            validation or variable error suggests any name of the schema
+            (graphql-core's ``hide_suggestions``, see :mod:`api.validation`).
         ready_max_projection_lag: ``/readyz`` fails when a projection's
             checkpoint is more than this many positions behind the log's head.
         jwt_secret: HS256 shared secret (at least 32 bytes); tokens must be signed with it.

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.support.server import RunningServer, running_server
+from tests.support.server import RunningServer
 from tests.support.ws import TRANSPORT, graphql, insert_raw_event, open_ws, receive, send
 
 SECRET = "not-a-timestamp-42"
@@ -56,14 +53,6 @@ async def test_internal_error_in_a_subscription_is_masked_and_logged(faulty: tup
     await asyncio.sleep(0.2)
     records = logged_with(server, "corr-ws-1")
     assert records and SECRET in str(records[0]["exception"])
-
-
-@pytest.fixture(scope="module")
-def locked_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    directory = tmp_path_factory.mktemp("locked")
-    env = {"CHRONICLE_INTROSPECTION": "false", "CHRONICLE_FIELD_SUGGESTIONS": "false"}
-    with running_server(f"sqlite:///{directory / 'c.db'}", directory / "server.log", env=env) as server:
-        yield server
 
 
 def test_introspection_can_be_switched_off(locked_down: RunningServer, hardened: RunningServer) -> None:
