@@ -2,7 +2,11 @@
 
 Tokens are verified with ONE configured key source (``CHRONICLE_JWT_SECRET``
 for HS256, ``CHRONICLE_JWT_PUBLIC_KEY_FILE`` or ``CHRONICLE_JWT_JWKS_FILE`` for
-RS256). A token must carry ``sub`` and ``exp``; ``aud`` / ``iss`` are checked
+RS256). A token's ``kid`` header must name a configured key: only JWKS keys
+have ids, so a token with a ``kid`` is refused under a secret or a PEM key, and
+under a JWKS one with an id not in the set. A token without ``kid`` is
+verified with the only key (secret, PEM, or a JWKS of one key); a JWKS of
+several keys needs the ``kid``. A token must carry ``sub`` and ``exp``; ``aud`` / ``iss`` are checked
 when configured. Roles come from the roles claim (a list of strings, or one
 space-separated string). Where a client sends the token:
 
@@ -100,9 +104,8 @@ class TokenVerifier:
             raise AuthenticationFailed("token too long")
         try:
             header = jwt.get_unverified_header(token)
-            kid = header.get("kid")
-            key = self._keys.get(kid if kid in self._keys else None)
-            if key is None:
+            key = self._keys.get(header.get("kid"))
+            if key is None:  # a kid we do not hold, or none where several keys need one
                 raise AuthenticationFailed("unknown signing key")
             claims = jwt.decode(token, key, algorithms=self._algorithms, audience=self._audience,
                                 issuer=self._issuer, options={"require": ["exp", "sub"]})

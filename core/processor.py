@@ -14,7 +14,10 @@ expected version gets the conflict instead. Commands on the same stream are also
 serialised in-process, so retries are only needed across processes.
 
 Idempotency keys: the events of a command sent with key ``k`` get the fixed ids
-``uuid5(NAMESPACE, f"{k}/{i}")``. A repeat finds the first event by id: the same
+``uuid5(NAMESPACE, f"{k}/{i}")``; with an idempotency scope ``s`` (the API passes
+the caller's token subject), ``k`` is replaced by ``f"{s}\x1f{k}"``
+(:func:`scoped_idempotency_key`), so equal keys of different callers name
+different events and neither sees the other's command. A repeat finds the first event by id: the same
 command returns the first result and appends nothing; another command gets
 :class:`~core.errors.IdempotencyKeyReused`. Concurrent repeats are settled by the
 store's idempotent append of identical event ids (DESIGN.md §3). This follows
@@ -44,7 +47,7 @@ from uuid6 import uuid7
 
 from core.aggregate import AggregateType
 from core.commands import CommandContext, command_hash
-from core.errors import ConcurrencyError, DuplicateEventId, IdempotencyKeyReused
+from core.errors import ConcurrencyError, DuplicateEventId, IdempotencyKeyReused, ValidationFailed
 from core.events import EventMetadata, NewEvent, RecordedEvent
 from core.ports import EventStore, ExpectedVersion
 from core.snapshots import SnapshotPolicy
@@ -55,9 +58,42 @@ IDEMPOTENCY_NAMESPACE = UUID("5f1d3c1e-8f0a-4d0c-9a57-6c1e0c4a7b21")
 """Namespace of the UUIDv5 event ids derived from idempotency keys."""
 
 
-def idempotent_event_id(idempotency_key: str, index: int) -> UUID:
-    """Return the fixed id of the ``index``-th event of the command keyed ``idempotency_key``."""
-    return uuid5(IDEMPOTENCY_NAMESPACE, f"{idempotency_key}/{index}")
+KEY_SCOPE_SEPARATOR = "\x1f"
+"""Joins a scope and a key; neither may contain it, so no key equals another scope's."""
+
+
+def scoped_idempotency_key(idempotency_key: str, scope: str | None) -> str:
+    """Return the name that ids are derived from for ``idempotency_key`` within ``scope``.
+
+    ``None`` (no scope: anonymous development access, the transfer saga's own
+    step keys) leaves the key as it is, so such ids are the ones earlier versions
+    derived; a scope gives ``f"{scope}\x1f{key}"``, which no unscoped key can equal.
+    Keys are scoped per caller as payment APIs scope them per account
+    (https://docs.stripe.com/api/idempotent_requests).
+
+    Raises:
+        ValidationFailed: the key or the scope contains U+001F (field ``idempotencyKey``).
+    """
+    if KEY_SCOPE_SEPARATOR in idempotency_key or (scope is not None and KEY_SCOPE_SEPARATOR in scope):
+        raise ValidationFailed("idempotencyKey", "must not contain control characters")
+    return idempotency_key if scope is None else f"{scope}{KEY_SCOPE_SEPARATOR}{idempotency_key}"
+
+
+def idempotent_event_id(idempotency_key: str, index: int, scope: str | None = None) -> UUID:
+    """Return the fixed id of the ``index``-th event of the command keyed ``idempotency_key``
+    within ``scope`` (see :func:`scoped_idempotency_key`)."""
+    return uuid5(IDEMPOTENCY_NAMESPACE, f"{scoped_idempotency_key(idempotency_key, scope)}/{index}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """A client's idempotency key and the scope it belongs to."""
+
+    key: str
+    scope: str | None
+
+    def event_id(self, index: int) -> UUID:
+        return idempotent_event_id(self.key, index, self.scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +222,7 @@ class CommandProcessor:
         context: CommandContext,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
+        idempotency_scope: str | None = None,
     ) -> CommandOutcome[S]:
         """Decide ``command`` against the aggregate at ``stream_id`` and append the result.
 
@@ -197,6 +234,8 @@ class CommandProcessor:
             expected_version: the version the client saw; a mismatch raises
                 instead of retrying.
             idempotency_key: makes a repeated command a no-op (see module doc).
+            idempotency_scope: whose key it is (the caller's subject); equal keys
+                in different scopes are unrelated. ``None``: one global scope.
 
         Returns:
             The new state and the recorded events; the current state and no
@@ -209,17 +248,18 @@ class CommandProcessor:
             IdempotencyKeyReused: the key belongs to a different command.
         """
         digest = command_hash(stream_id, command) if idempotency_key is not None else None
-        if idempotency_key is not None and digest is not None:
-            earlier = await self._earlier_outcome(aggregate, idempotency_key, digest)
+        key = None if idempotency_key is None else _Key(idempotency_key, idempotency_scope)
+        if key is not None and digest is not None:
+            earlier = await self._earlier_outcome(aggregate, key, digest)
             if earlier is not None:
                 return earlier
         lock = self._locks.setdefault(stream_id, asyncio.Lock())
         async with lock:
             if expected_version is not None:
                 return await self._attempt(aggregate, stream_id, command, context,
-                                           expected_version, idempotency_key, digest)
+                                           expected_version, key, digest)
             try:  # the common case, without the cost of setting up a retry loop
-                return await self._attempt(aggregate, stream_id, command, context, None, idempotency_key, digest)
+                return await self._attempt(aggregate, stream_id, command, context, None, key, digest)
             except ConcurrencyError:
                 if self._max_attempts <= 1:
                     raise
@@ -232,32 +272,32 @@ class CommandProcessor:
             async for attempt in retrying:
                 with attempt:
                     return await self._attempt(aggregate, stream_id, command, context,
-                                               None, idempotency_key, digest)
+                                               None, key, digest)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _attempt(self, aggregate: AggregateType[S], stream_id: str, command: object,
                        context: CommandContext, expected_version: int | None,
-                       idempotency_key: str | None, digest: str | None) -> CommandOutcome[S]:
+                       key: _Key | None, digest: str | None) -> CommandOutcome[S]:
         loaded = await self.load(aggregate, stream_id)
         if expected_version is not None and expected_version != loaded.version:
             raise ConcurrencyError(stream_id, expected_version, loaded.version)
         decided = aggregate.decide(command, loaded.state)
         if not decided:  # the command changes nothing: append nothing
             return CommandOutcome(loaded.state, ())
-        events = self._stamp(decided, context, idempotency_key, digest)
+        events = self._stamp(decided, context, key, digest)
         target: ExpectedVersion = loaded.version
         try:
             result = await self._store.append(stream_id, events, target)
         except DuplicateEventId:
-            if idempotency_key is None or digest is None:
+            if key is None or digest is None:
                 raise
-            earlier = await self._earlier_outcome(aggregate, idempotency_key, digest)
+            earlier = await self._earlier_outcome(aggregate, key, digest)
             if earlier is None:
                 raise
             return earlier
         if digest is not None and result.events[0].metadata.command_hash != digest:
-            assert idempotency_key is not None
-            raise IdempotencyKeyReused(idempotency_key)
+            assert key is not None
+            raise IdempotencyKeyReused(key.key)
         if result.events[0].version == loaded.version + 1:
             state = aggregate.fold(result.events, loaded.state)
             cached = self._cache.get(stream_id)
@@ -269,29 +309,29 @@ class CommandProcessor:
 
     @staticmethod
     def _stamp(decided: Sequence[NewEvent], context: CommandContext,
-               idempotency_key: str | None, digest: str | None) -> list[NewEvent]:
+               key: _Key | None, digest: str | None) -> list[NewEvent]:
         command_id = str(uuid7())
         metadata = EventMetadata(
             correlation_id=context.correlation_id,
             causation_id=context.causation_id or command_id,
             command_id=command_id,
             actor=context.actor,
-            idempotency_key=idempotency_key,
+            idempotency_key=None if key is None else key.key,
             command_hash=digest,
         )
         stamped = []
         for index, event in enumerate(decided):
-            event_id = idempotent_event_id(idempotency_key, index) if idempotency_key else event.event_id
+            event_id = key.event_id(index) if key else event.event_id
             stamped.append(replace(event, metadata=metadata, event_id=event_id))
         return stamped
 
-    async def _earlier_outcome(self, aggregate: AggregateType[S], idempotency_key: str,
+    async def _earlier_outcome(self, aggregate: AggregateType[S], key: _Key,
                                digest: str) -> CommandOutcome[S] | None:
-        first = await self._store.find_event(idempotent_event_id(idempotency_key, 0))
+        first = await self._store.find_event(key.event_id(0))
         if first is None:
             return None
         if first.metadata.command_hash != digest:
-            raise IdempotencyKeyReused(idempotency_key)
+            raise IdempotencyKeyReused(key.key)
         stream = await self._store.read_stream(first.stream_id, from_version=first.version)
         events = tuple(e for e in stream if e.metadata.command_id == first.metadata.command_id)
         loaded = await self.load(aggregate, first.stream_id, to_version=events[-1].version)

@@ -52,7 +52,7 @@ async def open_account(info: Info, input: OpenAccountInput) -> OpenAccountResult
             await check_customer_exists(info.context.runtime.store, customer_id)
     except DomainError as error:
         return to_graphql_error(error)  # type: ignore[return-value]
-    account_id = account_id_for(key) if key else str(uuid7())
+    account_id = account_id_for(key, info.context.actor) if key else str(uuid7())
     command = OpenAccount(account_id, input.owner, input.currency,
                           input.overdraft_limit if input.overdraft_limit is not None else Decimal(0), customer_id)
     result: AccountSuccess | Error = await run_account_command(

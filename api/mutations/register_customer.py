@@ -49,7 +49,7 @@ async def register_customer(info: Info, input: RegisterCustomerInput) -> Registe
     runtime = info.context.runtime
     try:
         key = check_idempotency_key(input.idempotency_key)
-        customer_id = entity_id_for(CUSTOMER_ID_NAMESPACE, key)
+        customer_id = entity_id_for(CUSTOMER_ID_NAMESPACE, key, info.context.actor)
         await check_email_free(runtime.views, normalise_email(input.email), customer_id)
     except DomainError as error:
         return to_graphql_error(error)  # type: ignore[return-value]

@@ -19,7 +19,7 @@ from api.types.event import Event
 from core.aggregate import AggregateType
 from core.bank.account import ACCOUNT
 from core.errors import AccountNotFound, DomainError, ValidationFailed
-from core.processor import CommandOutcome
+from core.processor import CommandOutcome, scoped_idempotency_key
 from core.text import is_plain_text
 
 S = TypeVar("S")
@@ -41,15 +41,19 @@ def parse_account_id(raw: str, field: str = "accountId") -> str:
         raise AccountNotFound(raw[:64], field) from None
 
 
-def account_id_for(idempotency_key: str) -> str:
-    """Return the account id an ``openAccount`` with this idempotency key always gets."""
-    return str(uuid5(ACCOUNT_ID_NAMESPACE, idempotency_key))
+def account_id_for(idempotency_key: str, scope: str | None) -> str:
+    """Return the account id an ``openAccount`` with this idempotency key always gets
+    from the caller ``scope`` (:func:`core.processor.scoped_idempotency_key`)."""
+    return entity_id_for(ACCOUNT_ID_NAMESPACE, idempotency_key, scope)
 
 
-def entity_id_for(namespace: UUID, idempotency_key: str | None) -> str:
-    """Return a fresh UUIDv7, or with an idempotency key the UUIDv5 it always maps to,
-    so a retried creation addresses the same stream."""
-    return str(uuid5(namespace, idempotency_key)) if idempotency_key else str(uuid7())
+def entity_id_for(namespace: UUID, idempotency_key: str | None, scope: str | None) -> str:
+    """Return a fresh UUIDv7, or with an idempotency key the UUIDv5 it always maps to
+    within the caller ``scope``, so a retried creation addresses the same stream and
+    another caller's equal key another one."""
+    if not idempotency_key:
+        return str(uuid7())
+    return str(uuid5(namespace, scoped_idempotency_key(idempotency_key, scope)))
 
 
 def parse_entity_id(raw: str) -> str | None:
@@ -122,6 +126,7 @@ async def run_command(
             context=info.context.command_context(),
             expected_version=expected_version,
             idempotency_key=idempotency_key,
+            idempotency_scope=info.context.actor,
         )
     except DomainError as error:
         runtime.metrics.command(command, error.code)

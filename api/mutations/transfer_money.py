@@ -52,9 +52,10 @@ async def transfer_money(info: Info, input: TransferMoneyInput) -> TransferMoney
         source = parse_account_id(str(input.from_account_id), "fromAccountId")
         target = parse_account_id(str(input.to_account_id), "toAccountId")
         key = check_idempotency_key(input.idempotency_key)
-        transfer_id = entity_id_for(TRANSFER_ID_NAMESPACE, key)
+        transfer_id = entity_id_for(TRANSFER_ID_NAMESPACE, key, info.context.actor)
         run = await runtime.transfers.start(transfer_id, source, target, input.amount,
-                                            context=info.context.command_context(), idempotency_key=key)
+                                            context=info.context.command_context(), idempotency_key=key,
+                                            idempotency_scope=info.context.actor)
     except DomainError as error:
         return to_graphql_error(error)  # type: ignore[return-value]
     document = await runtime.views.get(TRANSFERS, transfer_id)

@@ -91,12 +91,17 @@ class TransferProcess:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def start(self, transfer_id: str, from_account_id: str, to_account_id: str, amount: object,
-                    *, context: CommandContext, idempotency_key: str | None = None) -> TransferRun:
+                    *, context: CommandContext, idempotency_key: str | None = None,
+                    idempotency_scope: str | None = None) -> TransferRun:
         """Request a transfer and run it to its end.
 
         The source must exist (its currency fixes the amount's); the target is
         checked by the credit step, which refunds when it refuses (a target
         that does not exist included).
+
+        ``idempotency_key`` / ``idempotency_scope`` key the request as in
+        :meth:`CommandProcessor.execute`; the steps use their own keys, derived
+        from ``transfer_id``.
 
         Raises:
             AccountNotFound: the source account does not exist (``field``
@@ -112,7 +117,8 @@ class TransferProcess:
                                   parse_amount(str(amount), currency), currency)
         async with self._lock(transfer_id):
             requested = await self._processor.execute(TRANSFER, TRANSFER.stream_id(transfer_id), command,
-                                                      context=context, idempotency_key=idempotency_key)
+                                                      context=context, idempotency_key=idempotency_key,
+                                                      idempotency_scope=idempotency_scope)
             if not requested.replayed:
                 self._after_step("requested")
             run = await self._run(requested.state, requested.events[0], list(requested.events))
