@@ -19,6 +19,9 @@ executor or a naive validator would walk):
 - aliases: aliased fields.
 - selections: fields, inline fragments and fragment spreads: the node visits
   an expansion of the operation performs.
+- cost (with a :class:`Pricing`): each field's weight times the items of the
+  lists above it (``accounts(first: 50) { edges { node { ... } } }`` resolves
+  its selections 50 times); :mod:`api.cost` prices Chronicle's fields.
 
 Counts saturate at the caller's ``cap`` so that numbers stay small (a fan-out of
 2 over 400 fragments would otherwise be a 400-bit integer).
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from graphql import (
     DocumentNode,
@@ -36,8 +40,23 @@ from graphql import (
     FragmentSpreadNode,
     InlineFragmentNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
 )
+
+
+class Pricing(Protocol):
+    """What the cost measure needs to know of the schema (see :mod:`api.cost`)."""
+
+    def root_type(self, operation: OperationType) -> str | None:
+        """The name of the operation type's root type."""
+        ...
+
+    def field(self, parent_type: str, node: FieldNode) -> tuple[int, int, str | None]:
+        """Return ``(weight, items, type)`` of field ``node`` on ``parent_type``: its own
+        cost, how many times its selections are resolved (a page's size for a list),
+        and the name of the type its selections apply to (``None``: unknown)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -48,11 +67,14 @@ class Shape:
         depth: deepest nesting below the definition's root selections (0 = flat).
         aliases: aliased fields, at most the cap.
         selections: fields, inline fragments and spreads, at most the cap.
+        cost: the sum of the fields' weights, each multiplied by the items of the
+            lists it sits in (0 without a :class:`Pricing`), at most the cap.
     """
 
     depth: int
     aliases: int
     selections: int
+    cost: int = 0
 
 
 @dataclass
@@ -62,15 +84,17 @@ class _Local:
     depth: int = 0
     aliases: int = 0
     selections: int = 0
-    spreads: list[tuple[str, int | None]] = field(default_factory=list)  # (fragment, level; None: not counted)
+    cost: int = 0
+    # (fragment, level or None when its depth is not counted, items the spread's selections resolve for)
+    spreads: list[tuple[str, int | None, int]] = field(default_factory=list)
 
 
-def _local(selection_set: SelectionSetNode) -> _Local:
+def _local(selection_set: SelectionSetNode, root_type: str | None, pricing: Pricing | None, cap: int) -> _Local:
     """Walk ``selection_set`` once (iteratively: nesting is bounded only by the token limit)."""
     local = _Local()
-    stack: list[tuple[SelectionSetNode, int, bool]] = [(selection_set, 0, True)]
+    stack: list[tuple[SelectionSetNode, int, bool, str | None, int]] = [(selection_set, 0, True, root_type, 1)]
     while stack:
-        current, level, counts_depth = stack.pop()
+        current, level, counts_depth, parent, items = stack.pop()
         for selection in current.selections:
             local.selections += 1
             if counts_depth:
@@ -78,19 +102,23 @@ def _local(selection_set: SelectionSetNode) -> _Local:
             if isinstance(selection, FieldNode):
                 if selection.alias:
                     local.aliases += 1
+                weight, each, child = (0, 1, None) if pricing is None or parent is None \
+                    else pricing.field(parent, selection)
+                local.cost = min(cap, local.cost + items * weight)
                 if selection.selection_set:
                     nested = counts_depth and not selection.name.value.startswith("__")
-                    stack.append((selection.selection_set, level + 1, nested))
+                    stack.append((selection.selection_set, level + 1, nested, child, min(cap, items * each)))
             elif isinstance(selection, InlineFragmentNode):
-                stack.append((selection.selection_set, level, counts_depth))
+                condition = selection.type_condition.name.value if selection.type_condition else parent
+                stack.append((selection.selection_set, level, counts_depth, condition, items))
             elif isinstance(selection, FragmentSpreadNode):
-                local.spreads.append((selection.name.value, level if counts_depth else None))
+                local.spreads.append((selection.name.value, level if counts_depth else None, items))
     return local
 
 
 def _combine(local: _Local, shapes: dict[str, Shape], cap: int) -> Shape:
-    depth, aliases, selections = local.depth, local.aliases, local.selections
-    for name, level in local.spreads:
+    depth, aliases, selections, cost = local.depth, local.aliases, local.selections, local.cost
+    for name, level, items in local.spreads:
         shape = shapes.get(name)
         if shape is None:  # unknown, or a back edge of a cycle
             continue
@@ -98,7 +126,8 @@ def _combine(local: _Local, shapes: dict[str, Shape], cap: int) -> Shape:
             depth = max(depth, level + shape.depth)
         aliases = min(cap, aliases + shape.aliases)
         selections = min(cap, selections + shape.selections)
-    return Shape(depth, aliases, selections)
+        cost = min(cap, cost + items * shape.cost)
+    return Shape(depth, aliases, selections, cost)
 
 
 def _fragment_shapes(fragments: dict[str, _Local], cap: int) -> dict[str, Shape]:
@@ -132,15 +161,18 @@ def _fragment_shapes(fragments: dict[str, _Local], cap: int) -> dict[str, Shape]
     return shapes
 
 
-def operation_shapes(document: DocumentNode, cap: int) -> Iterable[tuple[OperationDefinitionNode, Shape]]:
-    """Yield each operation of ``document`` with its :class:`Shape` (counts saturate at ``cap``).
+def operation_shapes(document: DocumentNode, cap: int,
+                     pricing: Pricing | None = None) -> Iterable[tuple[OperationDefinitionNode, Shape]]:
+    """Yield each operation of ``document`` with its :class:`Shape` (counts saturate at ``cap``;
+    with ``pricing``, the shape's ``cost`` too).
 
     Cost: one walk of every definition plus one pass over the spread graph: linear in
     the document's length. Never raises on invalid documents (cycles, unknown fragments).
     """
-    fragments = {d.name.value: _local(d.selection_set) for d in document.definitions
-                 if isinstance(d, FragmentDefinitionNode)}
+    fragments = {d.name.value: _local(d.selection_set, d.type_condition.name.value, pricing, cap)
+                 for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     shapes = _fragment_shapes(fragments, cap)
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
-            yield definition, _combine(_local(definition.selection_set), shapes, cap)
+            root = pricing.root_type(definition.operation) if pricing else None
+            yield definition, _combine(_local(definition.selection_set, root, pricing, cap), shapes, cap)

@@ -12,6 +12,8 @@ refusal is a request error whose ``extensions.code`` says which limit it hit:
   fragment spread is expanded, all operations of the document together)
 - ``QUERY_TOO_DEEP`` (``CHRONICLE_MAX_QUERY_DEPTH``)
 - ``TOO_MANY_ALIASES`` (``CHRONICLE_MAX_QUERY_ALIASES``: all operations together)
+- ``QUERY_TOO_COSTLY`` (``CHRONICLE_MAX_QUERY_COST``: what one operation may read, see
+  :mod:`api.cost`)
 - ``TOO_MANY_TOKENS`` (``CHRONICLE_MAX_QUERY_TOKENS``: lexical tokens; comments
   are capped at the same number)
 - ``INTROSPECTION_DISABLED`` (``CHRONICLE_INTROSPECTION=false``)
@@ -36,6 +38,7 @@ from graphql.language import Lexer
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, ParserCache, SchemaExtension
 
+from api.cost import Pricing
 from api.document_shape import operation_shapes
 from api.settings import Settings
 
@@ -66,25 +69,38 @@ def coded(rule: type[ValidationRule], code: str) -> type[ValidationRule]:
     return CodedRule
 
 
-def shape_limits(max_depth: int, max_aliases: int, max_nodes: int) -> type[ValidationRule]:
-    """Return a validation rule refusing documents deeper than ``max_depth`` (per operation),
-    with more than ``max_aliases`` aliases or more than ``max_nodes`` selections (all
-    operations together, fragments counted once per spread); see :mod:`api.document_shape`.
+def shape_limits(settings: Settings) -> type[ValidationRule]:
+    """Return a validation rule enforcing ``settings``' limits on a document's shape:
+    depth (``max_query_depth``, per operation), aliases (``max_query_aliases``) and
+    selections (``max_query_nodes``) of all operations together, fragments counted once
+    per spread, and each operation's cost (``max_query_cost``, priced by :mod:`api.cost`).
 
-    Errors: ``QUERY_TOO_DEEP`` (one per operation over the limit), ``TOO_MANY_ALIASES``,
-    ``QUERY_TOO_COMPLEX``, each a ``GraphQLError`` with that ``extensions.code``.
+    Errors: ``QUERY_TOO_DEEP`` and ``QUERY_TOO_COSTLY`` (one per operation over the
+    limit), ``TOO_MANY_ALIASES``, ``QUERY_TOO_COMPLEX``, each a ``GraphQLError`` with
+    that ``extensions.code``.
     """
+    max_depth, max_aliases = settings.max_query_depth, settings.max_query_aliases
+    max_nodes, max_cost = settings.max_query_nodes, settings.max_query_cost
+    cap = max(max_aliases, max_nodes, max_cost) + 1
+    pricings: dict[int, Pricing] = {}  # one per schema (normally one)
 
     class ShapeLimits(ValidationRule):
         def enter_document(self, node: DocumentNode, *_args: object) -> object:
+            schema = self.context.schema
+            pricing = pricings.get(id(schema))
+            if pricing is None:
+                pricing = pricings[id(schema)] = Pricing(schema, settings)
             aliases = nodes = 0
-            for operation, shape in operation_shapes(node, cap=max(max_aliases, max_nodes) + 1):
+            for operation, shape in operation_shapes(node, cap, pricing):
                 aliases += shape.aliases
                 nodes += shape.selections
+                name = operation.name.value if operation.name else "anonymous"
                 if shape.depth > max_depth:
-                    name = operation.name.value if operation.name else "anonymous"
                     self._refuse(f"'{name}' exceeds maximum operation depth of {max_depth}",
                                  "QUERY_TOO_DEEP", operation)
+                if shape.cost > max_cost:
+                    self._refuse(f"'{name}' may read more than {max_cost} events and rows (each list, alias and "
+                                 "spread counted); ask for fewer or smaller pages", "QUERY_TOO_COSTLY", operation)
             if aliases > max_aliases:
                 self._refuse(f"The document has more than {max_aliases} aliases "
                              "(a fragment's count once per spread)", "TOO_MANY_ALIASES")
@@ -153,7 +169,7 @@ class SafeParserCache(ParserCache):
 
 def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Return factories of the schema extensions enforcing ``settings``' document limits."""
-    rules = [shape_limits(settings.max_query_depth, settings.max_query_aliases, settings.max_query_nodes)]
+    rules = [shape_limits(settings)]
     if not settings.introspection:
         rules.append(coded(NoSchemaIntrospectionCustomRule, "INTROSPECTION_DISABLED"))
     return [lambda: TokenLimit(settings.max_query_tokens), lambda: AddValidationRules(rules)]

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
             ``QUERY_TOO_DEEP``, ``TOO_MANY_TOKENS``, ``TOO_MANY_ALIASES``,
             ``QUERY_TOO_COMPLEX``. Nodes are the selections (fields, inline
             fragments, spreads) once every fragment spread is expanded.
+        max_query_cost: most events and rows one operation may read, as
+            :mod:`api.cost` prices it (``QUERY_TOO_COSTLY``).
         max_body_bytes: largest HTTP request body (413, ``REQUEST_TOO_LARGE``).
         body_read_timeout: seconds a client has to send its whole request body
             (408, ``REQUEST_TIMEOUT``).
@@ -91,6 +93,7 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(default=2000, ge=10)
     max_query_aliases: int = Field(default=30, ge=0)
     max_query_nodes: int = Field(default=5000, ge=10)
+    max_query_cost: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     body_read_timeout: float = Field(default=30.0, gt=0, le=3600)
     ws_max_message_bytes: int = Field(default=1_048_576, ge=1024)

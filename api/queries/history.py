@@ -36,8 +36,9 @@ async def account_history(
     if account_id is None:
         return Connection[BalanceEntry].build([], has_next=False, has_previous=after_version > 0)
     stream_id = ACCOUNT.stream_id(account_id)
-    before = await runtime.processor.load(ACCOUNT, stream_id, to_version=after_version)  # snapshot + a short fold
-    events = await runtime.store.read_stream(stream_id, after_version + 1, limit + 1)
+    async with info.context.folds:
+        before = await runtime.processor.load(ACCOUNT, stream_id, to_version=after_version)  # snapshot + short fold
+        events = await runtime.store.read_stream(stream_id, after_version + 1, limit + 1)
     entries = balance_history(events, before.state)
     items = [(str(e.version), BalanceEntry.from_entry(e)) for e in entries[:limit]]
     return Connection[BalanceEntry].build(items, has_next=len(entries) > limit, has_previous=after_version > 0)
