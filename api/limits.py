@@ -22,10 +22,11 @@ refusal is a request error whose ``extensions.code`` says which limit it hit:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     BREAK,
+    ASTValidationRule,
     DocumentNode,
     GraphQLError,
     GraphQLSyntaxError,
@@ -139,8 +140,10 @@ class TokenLimit(SchemaExtension):
         self.max_tokens = max_tokens
 
     def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_lexical_tokens"] = self.max_tokens
-        self.execution_context.parse_options["max_comments"] = self.max_tokens
+        # graphql-core's parse() takes these; strawberry's ParseOptions type names only max_tokens
+        options = cast("dict[str, int]", self.execution_context.parse_options)
+        options["max_lexical_tokens"] = self.max_tokens
+        options["max_comments"] = self.max_tokens
         yield
 
     def on_parse(self) -> Iterator[None]:
@@ -169,7 +172,7 @@ class SafeParserCache(ParserCache):
 
 def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Return factories of the schema extensions enforcing ``settings``' document limits."""
-    rules = [shape_limits(settings)]
+    rules: list[type[ASTValidationRule]] = [shape_limits(settings)]
     if not settings.introspection:
         rules.append(coded(NoSchemaIntrospectionCustomRule, "INTROSPECTION_DISABLED"))
     return [lambda: TokenLimit(settings.max_query_tokens), lambda: AddValidationRules(rules)]

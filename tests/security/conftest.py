@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -52,6 +51,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
         yield server
 
 
+
 @pytest.fixture(scope="session")
 def locked_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """A development server with introspection and suggestions off, as the README advises for production."""
@@ -59,7 +59,3 @@ def locked_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
     env = {"CHRONICLE_INTROSPECTION": "false", "CHRONICLE_FIELD_SUGGESTIONS": "false"}
     with running_server(f"sqlite:///{directory / 'c.db'}", directory / "server.log", env=env) as server:
         yield server
-
-
-def server_log(path: Path) -> str:
-    return path.read_text(errors="replace")

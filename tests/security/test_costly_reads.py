@@ -79,11 +79,14 @@ async def timed_while_probing(server: RunningServer, query: str) -> tuple[dict[s
     return body, seconds, worst
 
 
+LongAccount = tuple[RunningServer, str, Any]
+
+
 def versions() -> list[int]:
     return [1 + (EVENTS - 1) * n // (ALIASES - 1) for n in range(ALIASES)]  # 1 .. 3000, spread out
 
 
-async def test_thirty_temporal_reads_by_version_are_fast_and_right(long_account: tuple[RunningServer, str, Any]) -> None:
+async def test_thirty_temporal_reads_by_version_are_fast_and_right(long_account: LongAccount) -> None:
     server, account_id, _ = long_account
     query = aliases("account", [f'id: "{account_id}", asOfVersion: {v}' for v in versions()], "{ version balance }")
     body, seconds, worst = await timed_while_probing(server, query)
@@ -95,7 +98,7 @@ async def test_thirty_temporal_reads_by_version_are_fast_and_right(long_account:
     assert worst < HEALTHZ_WITHIN, (worst, seconds)
 
 
-async def test_thirty_temporal_reads_by_time_are_fast_and_right(long_account: tuple[RunningServer, str, Any]) -> None:
+async def test_thirty_temporal_reads_by_time_are_fast_and_right(long_account: LongAccount) -> None:
     server, account_id, db = long_account
     with sqlite3.connect(db) as conn:
         recorded = dict(conn.execute("SELECT version, recorded_at FROM events WHERE stream_id = ?",
@@ -113,7 +116,7 @@ async def test_thirty_temporal_reads_by_time_are_fast_and_right(long_account: tu
     assert worst < HEALTHZ_WITHIN, (worst, seconds)
 
 
-async def test_thirty_history_pages_are_refused_as_too_costly(long_account: tuple[RunningServer, str, Any]) -> None:
+async def test_thirty_history_pages_are_refused_as_too_costly(long_account: LongAccount) -> None:
     server, account_id, _ = long_account
     query = aliases("accountHistory", [f'id: "{account_id}", after: "{v}"' for v in versions()],
                     "{ edges { node { version balance } } }")
@@ -124,7 +127,7 @@ async def test_thirty_history_pages_are_refused_as_too_costly(long_account: tupl
     assert worst < HEALTHZ_WITHIN, (worst, seconds)
 
 
-def test_history_pages_start_at_their_cursor(long_account: tuple[RunningServer, str, Any]) -> None:
+def test_history_pages_start_at_their_cursor(long_account: LongAccount) -> None:
     server, account_id, _ = long_account
     cursors = [0, 1, 19, 20, 21, 1234, 2990, 3000]
     query = aliases("accountHistory", [f'id: "{account_id}", after: "{c}", first: 15' for c in cursors],
@@ -140,7 +143,7 @@ def test_history_pages_start_at_their_cursor(long_account: tuple[RunningServer, 
         assert page["pageInfo"]["hasNextPage"] == (cursor + 15 < EVENTS)
 
 
-def test_temporal_answers_are_the_same_without_snapshots(long_account: tuple[RunningServer, str, Any]) -> None:
+def test_temporal_answers_are_the_same_without_snapshots(long_account: LongAccount) -> None:
     server, account_id, db = long_account
     some = versions()[::3]
     query = aliases("account", [f'id: "{account_id}", asOfVersion: {v}' for v in some], "{ version balance }") \
