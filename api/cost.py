@@ -76,6 +76,8 @@ class Pricing:
             a version-bound read and at most one snapshot interval of events.
     """
 
+    fold: int
+
     def __init__(self, schema: GraphQLSchema, settings: Settings) -> None:
         self._schema = schema
         self._max_page = settings.max_page_size
