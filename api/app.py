@@ -52,6 +52,7 @@ from api.schema import build_schema
 from api.settings import Settings
 from api.subscriptions.protocols import ChronicleWebSocketAdapter, LegacyWSHandler, TransportWSHandler
 from api.subscriptions.shared import Broadcaster
+from api.websocket_cap import WebSocketCap
 from core.bank.events import register_bank_events
 from core.bank.projections import bank_projections
 from core.bank.transfer_process import StepHook, TransferProcess
@@ -313,7 +314,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[*cors_middleware(settings), Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                                                              read_timeout=settings.body_read_timeout)],
+                                                              read_timeout=settings.body_read_timeout),
+                    Middleware(WebSocketCap, limit=settings.ws_max_connections, metrics=metrics)],
         lifespan=lifespan,
     )
 

@@ -81,9 +81,8 @@ def serve(
     store_url: StoreUrl = None,
 ) -> None:
     """Run the GraphQL service under uvicorn."""
-    import uvicorn
-
     from api.app import create_app
+    from api.server import serve as run_server
 
     settings = _settings(store_url, host=host, port=port)
     configure_logging(settings.log_level, settings.log_format)
@@ -103,8 +102,7 @@ def serve(
     console.print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
                   f"live ledger at http://{shown_host}:{settings.port}/ ; store: {escape(settings.store_url)}",
                   soft_wrap=True)
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_config=None,
-                ws_max_size=settings.ws_max_message_bytes, ws_per_message_deflate=settings.ws_compression)
+    run_server(app_, settings)
 
 
 @projections_app.command("rebuild")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -34,6 +34,19 @@ class Settings(BaseSettings):
         max_body_bytes: largest HTTP request body (413, ``REQUEST_TOO_LARGE``).
         body_read_timeout: seconds a client has to send its whole request body
             (408, ``REQUEST_TIMEOUT``).
+        max_header_bytes: largest request head, request line and headers
+            (431, ``REQUEST_HEADERS_TOO_LARGE``; see :mod:`api.server`).
+        header_read_timeout: seconds a client has, from the accept or from a
+            later request's first byte, to finish the request head (then 408
+            and a close, or a close when it sent nothing).
+        keep_alive_timeout: seconds an idle keep-alive connection stays open
+            after a response.
+        max_connections: open connections per process, HTTP and WebSocket
+            together; one beyond is answered 503 (``TOO_MANY_CONNECTIONS``).
+        ws_max_connections: open WebSocket connections per process (at most
+            ``max_connections``); a handshake beyond is refused with 503
+            (``TOO_MANY_WEBSOCKETS``) and counted in
+            ``chronicle_websocket_refused_total``.
         ws_max_message_bytes: largest WebSocket message (close 1009).
         ws_compression: negotiate permessage-deflate on WebSockets (off by default:
             each compressed connection keeps its own zlib state, measured at about
@@ -88,6 +101,11 @@ class Settings(BaseSettings):
     max_query_aliases: int = Field(default=30, ge=0)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     body_read_timeout: float = Field(default=30.0, gt=0, le=3600)
+    max_header_bytes: int = Field(default=32_768, ge=1024, le=1_048_576)
+    header_read_timeout: float = Field(default=10.0, gt=0, le=600)
+    keep_alive_timeout: float = Field(default=5.0, gt=0, le=600)
+    max_connections: int = Field(default=11_000, ge=2)
+    ws_max_connections: int = Field(default=10_000, ge=1)
     ws_max_message_bytes: int = Field(default=1_048_576, ge=1024)
     ws_compression: bool = False
     max_subscriptions_per_connection: int = Field(default=20, ge=1)
@@ -119,6 +137,13 @@ class Settings(BaseSettings):
         if value and len(value.encode()) < 32:
             raise ValueError("must be at least 32 bytes (RFC 7518 §3.2)")
         return value or None
+
+    @model_validator(mode="after")
+    def _room_for_http(self) -> Settings:
+        if self.ws_max_connections > self.max_connections:
+            raise ValueError("ws_max_connections must not exceed max_connections "
+                             "(WebSockets are connections too; keep room for HTTP)")
+        return self
 
     @property
     def jwt_configured(self) -> bool:
