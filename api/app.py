@@ -37,6 +37,7 @@ from strawberry.types.unset import UnsetType
 
 from api.auth import AuthenticationFailed, Authenticator, bearer_token, connection_token
 from api.context import Context, Runtime, accepted_correlation_id
+from api.hosts import host_middleware
 from api.http import (
     GRAPHQL_RESPONSE_JSON,
     BodySizeLimit,
@@ -313,8 +314,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[*cors_middleware(settings), Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                                                              read_timeout=settings.body_read_timeout),
+        middleware=[host_middleware(settings), *cors_middleware(settings),
+                    Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                               read_timeout=settings.body_read_timeout),
                     Middleware(WebSocketCap, limit=settings.ws_max_connections, metrics=metrics)],
         lifespan=lifespan,
     )

@@ -82,6 +82,7 @@ def serve(
 ) -> None:
     """Run the GraphQL service under uvicorn."""
     from api.app import create_app
+    from api.hosts import check_anonymous_bind
     from api.server import serve as run_server
 
     settings = _settings(store_url, host=host, port=port)
@@ -95,6 +96,7 @@ def serve(
             "CHRONICLE_JWT_PUBLIC_KEY_FILE or CHRONICLE_JWT_JWKS_FILE and CHRONICLE_ALLOW_ANONYMOUS=false.")
         console.print("[bold red]WARNING: anonymous access with all roles is ON (development mode)[/]")
     try:  # checks the configuration, so refusing comes before the banner
+        check_anonymous_bind(settings)
         app_ = create_app(settings)
     except ValueError as error:
         _fail(f"cannot start: {error}")

@@ -8,6 +8,9 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+"""The default ``Host`` allow-list: the names a browser uses for a server on this machine."""
+
 
 class Settings(BaseSettings):
     """Runtime configuration; every field reads ``CHRONICLE_<NAME>`` (case-insensitive).
@@ -70,6 +73,11 @@ class Settings(BaseSettings):
         allow_anonymous: development only: requests without a token act as
             ``anonymous`` with every role. ``None`` (unset) means off, except that
             ``chronicle serve`` turns it on when no JWT key is configured.
+        allow_anonymous_on_network: allow anonymous access on a bind that is
+            not a loopback address (refused at start otherwise; logged loudly).
+        allowed_hosts: ``Host`` names requests may carry, HTTP and WebSocket
+            (comma-separated in the environment; ``*.example.com`` patterns;
+            ``*`` = any). Default: the loopback names (:mod:`api.hosts`).
         allowed_origins: browser origins trusted for CORS and cross-origin
             WebSocket handshakes (comma-separated in the environment; ``*`` = any).
         default_phone_region: ISO 3166-1 alpha-2 region (``GB``) used to read
@@ -122,13 +130,23 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = None
     jwt_roles_claim: str = "roles"
     allow_anonymous: bool | None = None
+    allow_anonymous_on_network: bool = False
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(LOOPBACK_HOSTS), min_length=1)
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "allowed_hosts", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if pattern != "*" and "*" in (pattern[2:] if pattern.startswith("*.") else pattern):
+                raise ValueError(f"{pattern!r}: a wildcard must be '*' or lead a domain, as in '*.example.com'")
         return value
 
     @field_validator("jwt_secret")
