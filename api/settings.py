@@ -59,6 +59,9 @@ class Settings(BaseSettings):
             (``TOO_MANY_SUBSCRIPTIONS``).
         connection_init_wait_timeout: seconds a WebSocket client (either protocol)
             has to send ``connection_init`` (then close 4408).
+        ws_max_connection_age: seconds a WebSocket session may last from its
+            handshake; then it is closed with 1001 and the client reconnects
+            (sessions also end, with 4403, when their token expires).
         max_operation_id_length: longest operation id accepted on a WebSocket
             (``graphql-transport-ws`` closes 4400, ``graphql-ws`` answers an ``error``).
         introspection: answer ``__schema`` / ``__type`` queries.
@@ -118,6 +121,7 @@ class Settings(BaseSettings):
     ws_compression: bool = False
     max_subscriptions_per_connection: int = Field(default=20, ge=1)
     connection_init_wait_timeout: float = Field(default=10.0, gt=0, le=600)
+    ws_max_connection_age: float = Field(default=86_400.0, gt=0)
     max_operation_id_length: int = Field(default=128, ge=1, le=65_536)
     introspection: bool = True
     field_suggestions: bool = True
