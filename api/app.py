@@ -57,6 +57,7 @@ from api.websocket_cap import WebSocketCap
 from core.bank.events import register_bank_events
 from core.bank.projections import bank_projections
 from core.bank.transfer_process import StepHook, TransferProcess
+from core.bank.transfer_steps import TransferStep
 from core.customers.events import register_customer_events
 from core.customers.projections import customer_projections
 from core.ports import EventStore, Projection
@@ -88,14 +89,17 @@ def mongo_database(settings: Settings) -> str:
     return path or settings.mongo_database
 
 
-def crash_hook(step: str | None) -> StepHook | None:
+def crash_hook(step: TransferStep | None) -> StepHook | None:
     """TEST-ONLY fault injection (``CHRONICLE_TEST_CRASH_AFTER``): a hook that kills
     this process with SIGKILL right after transfer step ``step`` was appended, as
-    a power cut would; ``None`` (the default) injects nothing."""
-    if not step:
+    a power cut would; ``None`` (the default) injects nothing. When ``step`` is set
+    it logs a warning at once (at start-up), so a stray setting cannot go unnoticed."""
+    if step is None:
         return None
+    log.warning("TEST-ONLY FAULT INJECTION IS ON: CHRONICLE_TEST_CRASH_AFTER=%s makes this process kill itself "
+                "(SIGKILL) after the transfer step %r is appended. Never set it outside tests.", step, str(step))
 
-    def crash(done: str) -> None:
+    def crash(done: TransferStep) -> None:
         if done == step:
             log.warning("CHRONICLE_TEST_CRASH_AFTER=%s: killing the process now", step)
             os.kill(os.getpid(), signal.SIGKILL)

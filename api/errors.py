@@ -75,7 +75,7 @@ class ErrorCodes(SchemaExtension):
         yield
         self._process(self.execution_context.result)
 
-    def on_stream_result(self, result: Any) -> Iterator[None]:  # type: ignore[override]
+    def on_stream_result(self, result: Any) -> Iterator[None]:
         """Classify each result a subscription (or any streamed operation) yields, before it is sent."""
         self._process(result)
         yield

@@ -69,7 +69,7 @@ def is_request_error(response: dict[str, Any]) -> bool:
 
     Field errors carry a ``path``; parse, validation and variable-coercion errors do not.
     """
-    errors = response.get("errors")
+    errors = response.get("errors") or []
     return bool(errors) and response.get("data") is None and all(not e.get("path") for e in errors)
 
 

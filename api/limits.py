@@ -14,9 +14,17 @@ refusal is a request error whose ``extensions.code`` says which limit it hit:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
-from graphql import GraphQLError, GraphQLSyntaxError, Source, TokenKind, ValidationContext, ValidationRule
+from graphql import (
+    ASTValidationRule,
+    GraphQLError,
+    GraphQLSyntaxError,
+    Source,
+    TokenKind,
+    ValidationContext,
+    ValidationRule,
+)
 from graphql.language import Lexer
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
@@ -80,8 +88,10 @@ class TokenLimit(SchemaExtension):
         self.max_tokens = max_tokens
 
     def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_lexical_tokens"] = self.max_tokens
-        self.execution_context.parse_options["max_comments"] = self.max_tokens
+        # graphql-core's parse() takes these; strawberry's ParseOptions type names only max_tokens
+        options = cast("dict[str, int]", self.execution_context.parse_options)
+        options["max_lexical_tokens"] = self.max_tokens
+        options["max_comments"] = self.max_tokens
         yield
 
     def on_parse(self) -> Iterator[None]:
@@ -110,7 +120,7 @@ class SafeParserCache(ParserCache):
 
 def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Return factories of the schema extensions enforcing ``settings``' document limits."""
-    rules = [
+    rules: list[type[ASTValidationRule]] = [
         coded(query_depth_limiter.create_validator(settings.max_query_depth, None), "QUERY_TOO_DEEP"),
         coded(max_aliases.create_validator(settings.max_query_aliases), "TOO_MANY_ALIASES"),
     ]

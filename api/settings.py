@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.bank.transfer_steps import TransferStep
+
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 """The default ``Host`` allow-list: the names a browser uses for a server on this machine."""
 
@@ -86,11 +88,12 @@ class Settings(BaseSettings):
         default_phone_region: ISO 3166-1 alpha-2 region (``GB``) used to read
             phone numbers written without a ``+`` country code; unset (the
             default) requires the ``+`` prefix.
-        test_crash_after: TEST-ONLY fault injection, off by default: the name
-            of a transfer step (``requested``, ``debit``, ``debited``,
-            ``credit``, ``refund``, ``completed``, ``failed``) after whose
-            append the process SIGKILLs itself, so tests can check recovery.
-            Never set it in production.
+        test_crash_after: TEST-ONLY fault injection, off by default: a
+            transfer step (a value of :class:`core.bank.transfer_steps.TransferStep`;
+            any other value is refused at start-up)
+            after whose append the process SIGKILLs itself, so tests can check
+            recovery. Setting it logs a warning at start-up. Never set it in
+            production.
     """
 
     model_config = SettingsConfigDict(env_prefix="CHRONICLE_", extra="ignore")
@@ -172,4 +175,9 @@ class Settings(BaseSettings):
         """Whether any token verification key is configured."""
         return bool(self.jwt_secret or self.jwt_public_key_file or self.jwt_jwks_file)
     default_phone_region: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
-    test_crash_after: str | None = None
+    test_crash_after: TransferStep | None = None
+
+    @field_validator("test_crash_after", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value

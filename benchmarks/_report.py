@@ -4,7 +4,6 @@ anchor measured in the same run, and the ratio, so noisy machines still compare.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -54,5 +53,3 @@ def raise_fd_limit(wanted: int) -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     return target
 
-
-QUICK = os.environ.get("CHRONICLE_BENCH_QUICK") == "1"

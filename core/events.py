@@ -9,7 +9,7 @@ metadata and a client-suppliable UUIDv7 ``event_id``; a *recorded* event adds th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -73,10 +73,6 @@ class NewEvent:
     metadata: EventMetadata = field(default_factory=EventMetadata)
     event_id: UUID = field(default_factory=uuid7)
     schema_version: int = 1
-
-    def with_metadata(self, metadata: EventMetadata) -> NewEvent:
-        """Return a copy carrying ``metadata``."""
-        return replace(self, metadata=metadata)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from pymongo import MongoClient
 
 from tests.support.mongoeco_server import MongoecoUnavailable, running_mongoeco
 from tests.support.server import RunningServer, running_server
@@ -45,21 +43,6 @@ def mongo_uri() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             raise
         pytest.skip(f"no MongoDB for these tests (set MONGODB_URI or install Python 3.13): {error}")
-
-
-def with_database(uri: str, database: str) -> str:
-    """Return ``uri`` naming ``database`` as its default database (the URL path)."""
-    parts = urlsplit(uri)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
-
-
-def drop_database(uri: str, database: str) -> None:
-    """Drop ``database`` on the server at ``uri`` (synchronously, for finalizers)."""
-    client: MongoClient[dict[str, object]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
-    try:
-        client.drop_database(database)
-    finally:
-        client.close()
 
 
 HARDENED_ENV = {

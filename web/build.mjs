@@ -8,7 +8,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const WEB = path.dirname(fileURLToPath(import.meta.url));
-const OUT = path.resolve(WEB, '..', 'api', 'static');
+// `node build.mjs --out DIR` builds into DIR instead (CI compares that with api/static).
+const outFlag = process.argv.indexOf('--out');
+const OUT = outFlag >= 0 && process.argv[outFlag + 1]
+  ? path.resolve(process.argv[outFlag + 1])
+  : path.resolve(WEB, '..', 'api', 'static');
 const SRC = path.join(WEB, 'src');
 
 const common = {
@@ -175,6 +179,6 @@ function report(sub) {
     console.log(`  ${sub}/${f}`.padEnd(36) + `${(n / 1024).toFixed(1).padStart(9)} KiB`);
   }
 }
-console.log(`api/static built (graphiql: ${g.length} packages, ledger: ${l.length} packages):`);
+console.log(`${path.relative(process.cwd(), OUT) || OUT} built (graphiql: ${g.length} packages, ledger: ${l.length} packages):`);
 report('graphiql');
 report('ledger');

@@ -38,7 +38,7 @@ def _events_source(store: EventStore, after_position: int | None,
 
 
 async def _account_source(store: EventStore, stream_id: str,
-                          after_version: int | None) -> AsyncIterator[RecordedEvent]:
+                          after_version: int | None) -> AsyncGenerator[RecordedEvent, None]:
     head = await store.head_position()
     last_version = after_version
     if after_version is not None:

@@ -52,14 +52,16 @@ from datetime import timedelta
 from json import JSONDecodeError
 from typing import Any, Final, Protocol, cast
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLFormattedError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from starlette.websockets import WebSocketDisconnected as SendAfterClose
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived, WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage as TransportError
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message as TransportMessage
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import CompleteMessage, ErrorMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import CompleteMessage, ErrorMessage, OperationMessage
 from strawberry.types.execution import PreExecutionError
 
 from api.context import Context
@@ -131,9 +133,9 @@ class ChronicleWebSocketAdapter(ASGIWebSocketAdapter):
             await self.ws.close(code=code, reason=reason)
 
 
-def _limit_error(limit: int | None) -> dict[str, Any]:
+def _limit_error(limit: int | None) -> GraphQLFormattedError:
     return GraphQLError(f"At most {limit} subscriptions may run on one connection",
-                        extensions={"code": LIMIT_CODE, "limit": limit}).formatted  # type: ignore[return-value]
+                        extensions={"code": LIMIT_CODE, "limit": limit}).formatted
 
 
 def _valid_start_payload(payload: object) -> bool:
@@ -142,7 +144,7 @@ def _valid_start_payload(payload: object) -> bool:
             and isinstance(payload.get("operationName") or "", str))
 
 
-def _bad_input(message: str) -> dict[str, Any]:
+def _bad_input(message: str) -> GraphQLFormattedError:
     return {"message": message, "extensions": {"code": "BAD_USER_INPUT"}}
 
 
@@ -224,7 +226,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.handle_invalid_message("Message must be an object with a string type")
             return
-        await super().handle_message(message)
+        await super().handle_message(cast("TransportMessage", message))  # strawberry checks each type's fields
 
     async def handle_subscribe(self, message: Any) -> None:
         if self.connection_acknowledged and self.deadlines.token_expired():
@@ -246,13 +248,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if operation_id not in self.operations:  # else strawberry closes 4409
                 limit = self.max_subscriptions_per_connection
                 if limit is not None and len(self.operations) >= limit:
-                    await self.send_message({"id": operation_id, "type": "error",  # type: ignore[typeddict-item]
-                                             "payload": [_limit_error(limit)]})
+                    await self.send_message(TransportError(id=operation_id, type="error",
+                                                           payload=[_limit_error(limit)]))
                     return
                 problem = operation_problem(payload["query"], payload.get("operationName"), TRANSPORT_OPERATIONS)
                 if problem is not None:
-                    await self.send_message({"id": operation_id, "type": "error",  # type: ignore[typeddict-item]
-                                             "payload": [_bad_input(problem)]})
+                    await self.send_message(TransportError(id=operation_id, type="error",
+                                                           payload=[_bad_input(problem)]))
                     return
         await super().handle_subscribe(message)
 
@@ -340,7 +342,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             if not self._short(message["id"]):
                 await self._error(None, f"Operation id is longer than {_max_id_length(self.view)} characters")
                 return
-        await super().handle_message(message)
+        await super().handle_message(cast("OperationMessage", message))  # strawberry checks each type's fields
 
     def _short(self, operation_id: object) -> bool:
         return not isinstance(operation_id, str) or len(operation_id) <= _max_id_length(self.view)
@@ -360,8 +362,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
                 return
             limit = self.max_subscriptions_per_connection
             if message["id"] not in self.tasks and limit is not None and len(self.tasks) >= limit:
-                await self.send_message({"type": "error", "id": message["id"],  # type: ignore[typeddict-item]
-                                         "payload": _limit_error(limit)})
+                await self.send_message(ErrorMessage(type="error", id=message["id"], payload=_limit_error(limit)))
                 return
         await super().handle_start(message)
 
@@ -382,11 +383,11 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
                     await self.send_message(ErrorMessage(type="error", id=operation_id,
                                                          payload=result.errors[0].formatted))
                     return
-                await self.send_data_message(result, operation_id)  # type: ignore[arg-type]
+                await self.send_data_message(result, operation_id)
                 is_first_result = False
             if slot.armed:
                 await _deliver(self.view, slot, operation_id=operation_id, query=query,  # type: ignore[arg-type]
-                               operation_name=operation_name, variables=variables,  # type: ignore[arg-type]
+                               operation_name=operation_name, variables=variables,
                                correlation_id=self.context.correlation_id, legacy=True, send=self.send_encoded)
             await self.send_message(CompleteMessage(type="complete", id=operation_id))
         except WebSocketDisconnected:  # the socket closed under the operation: nothing to report

@@ -182,8 +182,8 @@ class Group:
             result = ExecutionResult(None, [GraphQLError(str(error), original_error=error)])
         if isawaitable(result):  # no field of Event is async; refuse rather than block
             result.close()  # type: ignore[attr-defined]
-            error = RuntimeError("shared subscription execution must be synchronous")
-            result = ExecutionResult(None, [GraphQLError(str(error), original_error=error)])
+            fault = RuntimeError("shared subscription execution must be synchronous")
+            result = ExecutionResult(None, [GraphQLError(str(fault), original_error=fault)])
         if result.errors:
             return Rendered(None, result)
         return Rendered(orjson.dumps({"data": result.data}).decode())

@@ -76,13 +76,6 @@ class EmailTakenError(Error):
     email: str = strawberry.field(description="The canonical address another customer holds.")
 
 
-@strawberry.type(name="CurrencyMismatch")
-class CurrencyMismatchError(Error):
-    account_id: strawberry.ID
-    account_currency: str
-    currency: str
-
-
 @strawberry.type(name="IdempotencyKeyReused")
 class IdempotencyKeyReusedError(Error):
     idempotency_key: str
@@ -103,9 +96,6 @@ def to_graphql_error(error: domain.DomainError) -> Error:
         return EmailTakenError(code=error.code, message=message, email=error.email)
     if isinstance(error, domain.CustomerNotFound):
         return CustomerNotFoundError(code=error.code, message=message, customer_id=strawberry.ID(error.customer_id))
-    if isinstance(error, domain.CurrencyMismatch):
-        return CurrencyMismatchError(code=error.code, message=message, account_id=strawberry.ID(error.account_id),
-                                     account_currency=error.account_currency, currency=error.currency)
     if isinstance(error, domain.ValidationFailed):
         return ValidationFailedError(code=error.code, message=message, field=error.field)
     if isinstance(error, domain.AccountNotFound):

@@ -41,10 +41,6 @@ class TransferStatus(enum.Enum):
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
 
-    @property
-    def finished(self) -> bool:
-        return self in (TransferStatus.COMPLETED, TransferStatus.FAILED)
-
 
 @dataclass(frozen=True, slots=True)
 class Transfer:

@@ -46,6 +46,7 @@ from core.bank.commands import (
 )
 from core.bank.transfer import TRANSFER, Transfer, TransferStatus
 from core.bank.transfer_projection import TRANSFERS
+from core.bank.transfer_steps import TransferStep
 from core.commands import CommandContext
 from core.errors import AccountNotFound, AggregateNotFound, InvariantViolated, ValidationFailed
 from core.events import RecordedEvent
@@ -53,9 +54,8 @@ from core.money import parse_amount
 from core.ports import ViewReader
 from core.processor import CommandOutcome, CommandProcessor
 
-StepHook = Callable[[str], None]
-"""Called with a step name right after that step's events are appended:
-``requested``, ``debit``, ``debited``, ``credit``, ``refund``, ``completed``, ``failed``."""
+StepHook = Callable[[TransferStep], None]
+"""Called with a step right after that step's events are appended (not when they were replayed)."""
 
 REFUSALS = (InvariantViolated, AggregateNotFound, ValidationFailed)
 """Business refusals that fail a step for good. Conflicts that outlast the
@@ -63,7 +63,7 @@ processor's retries and store outages propagate: the transfer stays unfinished
 and recovery resumes it."""
 
 
-def step_key(transfer_id: str, step: str) -> str:
+def step_key(transfer_id: str, step: TransferStep) -> str:
     """Return the idempotency key of ``step`` of ``transfer_id`` (fixes its event ids)."""
     return f"chronicle:transfer:{transfer_id}:{step}"
 
@@ -120,7 +120,7 @@ class TransferProcess:
                                                       context=context, idempotency_key=idempotency_key,
                                                       idempotency_scope=idempotency_scope)
             if not requested.replayed:
-                self._after_step("requested")
+                self._after_step(TransferStep.REQUESTED)
             run = await self._run(requested.state, requested.events[0], list(requested.events))
         return TransferRun(run.state, run.events, replayed=requested.replayed)
 
@@ -163,7 +163,7 @@ class TransferProcess:
     def _lock(self, transfer_id: str) -> asyncio.Lock:
         return self._locks.setdefault(transfer_id, asyncio.Lock())
 
-    async def _step(self, aggregate: AggregateType[Any], entity_id: str, command: object, step: str,
+    async def _step(self, aggregate: AggregateType[Any], entity_id: str, command: object, step: TransferStep,
                     transfer_id: str, cause: RecordedEvent, events: list[RecordedEvent]) -> CommandOutcome[Any]:
         """Run one step, caused by ``cause``, under the step's fixed idempotency key."""
         context = CommandContext(correlation_id=cause.metadata.correlation_id or transfer_id,
@@ -181,29 +181,32 @@ class TransferProcess:
         if state.status is TransferStatus.REQUESTED:
             debit = DebitForTransfer(state.from_account_id, state.amount, state.currency, tid)
             try:
-                withdrawn = await self._step(ACCOUNT, state.from_account_id, debit, "debit", tid, cause, events)
+                withdrawn = await self._step(ACCOUNT, state.from_account_id, debit, TransferStep.DEBIT, tid, cause,
+                                             events)
             except REFUSALS as refusal:
                 failed = await self._step(TRANSFER, tid, FailTransfer(tid, refusal.code, str(refusal), False),
-                                          "failed", tid, cause, events)
+                                          TransferStep.FAILED, tid, cause, events)
                 return TransferRun(failed.state, tuple(events))
             cause = withdrawn.events[0]
-            debited = await self._step(TRANSFER, tid, RecordTransferDebit(tid, str(cause.event_id)), "debited",
-                                       tid, cause, events)
+            debited = await self._step(TRANSFER, tid, RecordTransferDebit(tid, str(cause.event_id)),
+                                       TransferStep.DEBITED, tid, cause, events)
             state, cause = debited.state, debited.events[0]
         if state.status is TransferStatus.DEBITED:
             if cause is requested:  # resumed at DEBITED: the TransferDebited event causes the credit
                 cause = (await self._processor.store.read_stream(TRANSFER.stream_id(tid), 2, 1))[0]
             credit = CreditForTransfer(state.to_account_id, state.amount, state.currency, tid)
             try:
-                deposited = await self._step(ACCOUNT, state.to_account_id, credit, "credit", tid, cause, events)
+                deposited = await self._step(ACCOUNT, state.to_account_id, credit, TransferStep.CREDIT, tid, cause,
+                                             events)
             except REFUSALS as refusal:
                 refund = CreditForTransfer(state.from_account_id, state.amount, state.currency, tid, refund=True)
-                refunded = await self._step(ACCOUNT, state.from_account_id, refund, "refund", tid, cause, events)
+                refunded = await self._step(ACCOUNT, state.from_account_id, refund, TransferStep.REFUND, tid,
+                                            cause, events)
                 failed = await self._step(TRANSFER, tid, FailTransfer(tid, refusal.code, str(refusal), True),
-                                          "failed", tid, refunded.events[0], events)
+                                          TransferStep.FAILED, tid, refunded.events[0], events)
                 return TransferRun(failed.state, tuple(events))
             completed = await self._step(TRANSFER, tid, CompleteTransfer(tid, str(deposited.events[0].event_id)),
-                                         "completed", tid, deposited.events[0], events)
+                                         TransferStep.COMPLETED, tid, deposited.events[0], events)
             state = completed.state
         return TransferRun(state, tuple(events))
 

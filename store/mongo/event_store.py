@@ -272,19 +272,10 @@ class MongoEventStore:
         async for event in self.feed.subscribe(from_position, types):
             yield event
 
-    async def ping(self) -> None:
-        """Check the database answers; raises :class:`StoreUnavailable` otherwise."""
-        with unavailable_on_connection_errors("ping"):
-            await self._client.admin.command("ping")
-
     @property
     def database(self) -> str:
         """The name of the store's database."""
         return self._db.name
-
-    async def drop_database(self) -> None:
-        """Drop the whole database (tests and tooling only: this deletes events)."""
-        await self._client.drop_database(self._db.name)
 
     async def close(self) -> None:
         """Stop the change stream and the live feed, and close the client."""

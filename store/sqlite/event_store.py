@@ -186,10 +186,6 @@ class SqliteEventStore:
         async for event in self.feed.subscribe(from_position, types):
             yield event
 
-    async def ping(self) -> None:
-        """Check the database answers; raises :class:`StoreUnavailable` otherwise."""
-        await self.head_position()
-
     async def close(self) -> None:
         """Stop the live feed and close both connections."""
         await self.feed.stop()

@@ -15,7 +15,7 @@ from uuid import uuid4
 import pytest
 
 from tests.api.client import Api, http_api
-from tests.conftest import drop_database, with_database
+from tests.support.mongo import drop_database, with_database
 from tests.support.server import RunningServer, start_server, stop_server
 
 

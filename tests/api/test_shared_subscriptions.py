@@ -14,6 +14,7 @@ import websockets
 
 from tests.api.client import Api, success
 from tests.support.server import RunningServer
+from tests.support.waiting import wait_until
 
 DOCUMENT = ("subscription($after: Int, $types: [String!]) { events(afterPosition: $after, types: $types)"
             " { eventId position streamId version type data metadata recordedAt } }")
@@ -79,10 +80,13 @@ async def test_each_subscriber_joins_the_live_stream_at_its_own_position(api: Ap
     account = await api.opened()
     start = int((await api.stream(account["id"]))[-1]["position"])
     stop = asyncio.Event()
+    appended = 0
 
     async def append() -> None:
+        nonlocal appended
         while not stop.is_set():
             success(await api.deposit(account["id"], "1"))
+            appended += 1
 
     appender = asyncio.create_task(append())
     try:
@@ -90,7 +94,9 @@ async def test_each_subscriber_joins_the_live_stream_at_its_own_position(api: Ap
             subscribers = []
             for _ in range(3):  # each joins while appends run: catch-up from the store, then live
                 subscribers.append(await stack.enter_async_context(subscriber(server, protocol, {"after": start})))
-                await asyncio.sleep(0.2)
+                joined = appended
+                await wait_until(lambda joined=joined: appended >= joined + 3,
+                                 "three more deposits while this subscriber runs")
             received = [[e for _, e in await s.events(25)] for s in subscribers]
     finally:
         stop.set()

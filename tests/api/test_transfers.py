@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from api.mutations.transfer_money import TRANSFER_ID_NAMESPACE
+from core.bank.transfer_steps import TransferStep
 from tests.support.server import RunningServer, start_server, stop_server
 
 from .client import EVENTS_SUBSCRIPTION, Api, events_of, feed, http_api, ws_session
@@ -122,8 +123,8 @@ async def test_transfer_events_appear_in_subscriptions(api: Api, server: Running
 
 # --- crash recovery ----------------------------------------------------------------------------
 
-CRASHES = [("requested", False), ("debit", False), ("debited", False), ("credit", False),
-           ("debited", True), ("refund", True)]
+CRASHES = [(TransferStep.REQUESTED, False), (TransferStep.DEBIT, False), (TransferStep.DEBITED, False),
+           (TransferStep.CREDIT, False), (TransferStep.DEBITED, True), (TransferStep.REFUND, True)]
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
@@ -142,6 +143,7 @@ async def test_a_transfer_killed_after_a_step_is_finished_at_the_next_start(
                 await transfer(api, source, target, "30", key)
         await asyncio.to_thread(crashing.process.wait, 10)
         assert crashing.process.returncode == -signal.SIGKILL, crashing.log()
+        assert f"TEST-ONLY FAULT INJECTION IS ON: CHRONICLE_TEST_CRASH_AFTER={step}" in crashing.log()
     finally:
         stop_server(crashing, kill=True)
 
@@ -160,3 +162,11 @@ async def test_a_transfer_killed_after_a_step_is_finished_at_the_next_start(
             assert (await client.get(f"{restarted.base_url}/readyz")).json()["ready"] is True
     finally:
         stop_server(restarted)
+
+
+def test_a_crash_step_that_names_no_transfer_step_is_refused_at_start_up(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="server exited") as refused:
+        start_server(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "server.log",
+                     env={"CHRONICLE_TEST_CRASH_AFTER": "debitted"})
+    assert "invalid setting CHRONICLE_TEST_CRASH_AFTER" in str(refused.value)
+    assert all(f"'{step}'" in str(refused.value) for step in TransferStep)

@@ -28,19 +28,25 @@ query($id: ID!, $stream: String!) {
 """
 
 
-async def next_event(server: RunningServer, after_position: int) -> dict[str, Any]:
+async def event_after(server: RunningServer, position: int, caught_up: asyncio.Event) -> dict[str, Any]:
+    """Subscribe from just before ``position``; once the event at ``position`` has arrived (the
+    subscription has caught up: what follows is live) set ``caught_up`` and return the next event."""
     async with websocket(server) as session:
-        request = GraphQLRequest(SUBSCRIBE, variable_values={"after": after_position})
+        request = GraphQLRequest(SUBSCRIBE, variable_values={"after": position - 1})
         async for result in session.subscribe(request):
-            return result["events"]  # type: ignore[no-any-return]
+            if caught_up.is_set():
+                return result["events"]  # type: ignore[no-any-return]
+            assert result["events"]["position"] == position
+            caught_up.set()
     raise AssertionError("the subscription ended without an event")
 
 
 async def test_a_stored_v1_deposit_streams_loads_and_projects_as_v2(server: RunningServer) -> None:
     opened = await open_account(server, "Old Timer")
     account_id, stream_id = opened["account"]["id"], opened["events"][0]["streamId"]
-    subscribed = asyncio.create_task(next_event(server, opened["events"][0]["position"]))
-    await asyncio.sleep(0.5)  # let the subscription go live before the row appears
+    caught_up = asyncio.Event()
+    subscribed = asyncio.create_task(event_after(server, opened["events"][0]["position"], caught_up))
+    await asyncio.wait_for(caught_up.wait(), 15)  # the subscription is live before the row appears
 
     v1_deposit = {"account_id": account_id, "amount": "7.50", "currency": "EUR"}
     position = raw_writer_for(server.store_url)(stream_id, "MoneyDeposited", v1_deposit, 1)

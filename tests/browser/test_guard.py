@@ -37,8 +37,8 @@ def test_guard_records_off_loopback_requests_and_console_errors(browser: Any, we
                 image.src = 'https://fonts.example.invalid/f.png';
             }),
         ])""")
-        page.evaluate("() => console.error('boom')")
-        page.wait_for_timeout(100)
+        with page.expect_console_message(lambda message: message.text == "boom"):
+            page.evaluate("() => console.error('boom')")
     finally:
         context.close()
     assert "http://cdn.example.invalid/react.js" in guard.off_loopback

@@ -13,6 +13,7 @@ release would have written it (for the upcasting tests).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ from core.registry import EventTypeRegistry
 from core.snapshots import SnapshotStore
 from store.mongo import MongoEventStore
 from store.sqlite import SqliteEventStore
+from tests.support.mongo import drop_database
 from tests.support.raw_events import RawEventWriter, mongo_raw_writer, sqlite_raw_writer
 
 
@@ -86,7 +88,7 @@ async def make_mongo_store(request: pytest.FixtureRequest) -> AsyncIterator[Cont
     try:
         yield store
     finally:
-        await store.drop_database()
+        await asyncio.to_thread(drop_database, uri, database)
         await store.close()
 
 

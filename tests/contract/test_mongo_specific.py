@@ -39,6 +39,8 @@ from core.ports import ANY, NO_STREAM, STREAM_EXISTS
 from store.mongo import MongoEventStore, ReplicaSetRequired
 from store.mongo.live import ChangeStreamWaker
 from store.mongo.schema import refuse_standalone
+from tests.support.mongo import drop_database
+from tests.support.waiting import wait_until
 
 from .bank_events import deposited, new_stream, opened, withdrawn
 from .conftest import contract_registry
@@ -51,9 +53,7 @@ Opener = Callable[..., Any]
 async def database(mongo_uri: str) -> AsyncIterator[str]:
     name = f"mongo_{uuid4().hex[:16]}"
     yield name
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri)
-    await client.drop_database(name)
-    await client.close()
+    await asyncio.to_thread(drop_database, mongo_uri, name)
 
 
 @pytest.fixture
@@ -206,8 +206,8 @@ async def test_a_subscriber_sees_events_of_another_process_without_change_stream
         async with asyncio.timeout(10):
             received = [await anext(subscription) for _ in range(2)]
 
-        while subscriber_side.waker.available is None:
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: subscriber_side.waker.available is not None,
+                         "the waker has found out whether change streams work")
 
     assert [e.position for e in received] == [1, 2]
     if not REAL_MONGODB:
@@ -221,9 +221,7 @@ async def test_the_change_stream_wakes_subscribers_long_before_the_poll(open_sto
     account_id, stream = new_stream()
 
     async with aclosing(subscriber_side.subscribe(None)) as subscription:
-        async with asyncio.timeout(10):
-            while not subscriber_side.waker.available:
-                await asyncio.sleep(0.05)
+        await wait_until(lambda: subscriber_side.waker.available, "the change stream is open")
         await writer_side.append(stream, [opened(account_id)], NO_STREAM)
         async with asyncio.timeout(5):
             event = await anext(subscription)
@@ -319,9 +317,7 @@ async def test_the_waker_reopens_a_dropped_change_stream_with_back_off() -> None
     feed = _FakeFeed()
     waker = ChangeStreamWaker(events, feed, first_backoff=0.01, max_backoff=0.02)  # type: ignore[arg-type]
     waker.start()
-    async with asyncio.timeout(5):
-        while events.calls < 4:
-            await asyncio.sleep(0.005)
+    await wait_until(lambda: events.calls >= 4, "the waker opened the stream four times", interval=0.005)
     await waker.stop()
 
     assert waker.available is True and waker.opened >= 3
@@ -333,9 +329,7 @@ async def test_the_waker_gives_up_at_once_when_change_streams_are_refused() -> N
     events = _Events([OperationFailure("Unsupported aggregation stage: $changeStream")])
     waker = ChangeStreamWaker(events, _FakeFeed())  # type: ignore[arg-type]
     waker.start()
-    async with asyncio.timeout(5):
-        while waker.available is None:
-            await asyncio.sleep(0.005)
+    await wait_until(lambda: waker.available is not None, "the waker gave up on change streams", interval=0.005)
     await waker.stop()
 
     assert waker.available is False and events.calls == 1

@@ -12,7 +12,7 @@ import websockets
 
 from tests.support.server import RunningServer
 
-EVENT_FIELDS = "eventId streamId version position type metadata"
+EVENT_FIELDS = "eventId streamId version position type data metadata"
 
 
 async def gql(client: httpx.AsyncClient, server: RunningServer, query: str,

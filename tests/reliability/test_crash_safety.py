@@ -73,12 +73,24 @@ async def _watch(server: RunningServer, seen: list[int]) -> None:
 
 
 def _snapshot(server: RunningServer, accounts: list[str]) -> dict[str, Any]:
-    query = ("query($id: ID!) { account(id: $id) { balance version status }"
-             " transactions(accountId: $id, first: 100) { edges { node { amount kind balanceAfter } } } }")
-    state = {}
+    """Each account's read model and every one of its movements (all pages of ``transactions``)."""
+    account_query = "query($id: ID!) { account(id: $id) { balance version status } }"
+    page_query = ("query($id: ID!, $after: String) { transactions(accountId: $id, first: 100, after: $after) {"
+                  " edges { node { amount kind balanceAfter } } pageInfo { hasNextPage endCursor } } }")
+    state: dict[str, Any] = {}
     with httpx.Client(timeout=10) as client:
         for account in accounts:
-            state[account] = client.post(server.http_url, json={"query": query, "variables": {"id": account}}).json()
+            view = client.post(server.http_url, json={"query": account_query, "variables": {"id": account}}).json()
+            moves: list[dict[str, Any]] = []
+            after = None
+            while True:
+                page = client.post(server.http_url, json={"query": page_query, "variables": {
+                    "id": account, "after": after}}).json()["data"]["transactions"]
+                moves += [edge["node"] for edge in page["edges"]]
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+            state[account] = {"account": view["data"]["account"], "moves": moves}
     return state
 
 
@@ -173,14 +185,20 @@ def _check_resume(server: RunningServer, seen: list[int], events: list[dict[str,
 
 
 def _check_fold(snapshot: dict[str, Any], events: list[dict[str, Any]]) -> None:
+    """Every account's balance, and the balance after each of its movements, equal a fold of the log."""
     counts: dict[str, int] = defaultdict(int)
+    folded: dict[str, Decimal] = defaultdict(Decimal)
     for event in events:
         counts[event["streamId"]] += 1
-    for account, body in snapshot.items():
-        view = body["data"]["account"]
+        sign = {"MoneyDeposited": 1, "MoneyWithdrawn": -1}.get(event["type"], 0)
+        folded[event["streamId"]] += sign * Decimal(event["data"].get("amount", 0))
+    for account, state in snapshot.items():
+        view, moves = state["account"], state["moves"]
         assert view["version"] == counts[f"account-{account}"]
-        moves = [edge["node"] for edge in body["data"]["transactions"]["edges"]]
-        total = sum((Decimal(m["amount"]) * (1 if m["kind"] == "DEPOSIT" else -1) for m in moves), Decimal(0))
-        if len(moves) < 100:
-            assert Decimal(view["balance"]) == total, account
+        assert len(moves) == view["version"] - 1, f"{account}: every movement after the opening is listed"
+        running = Decimal(0)
+        for move in moves:
+            running += Decimal(move["amount"]) * (1 if move["kind"] == "DEPOSIT" else -1)
+            assert Decimal(move["balanceAfter"]) == running, (account, move)
+        assert Decimal(view["balance"]) == running == folded[f"account-{account}"], account
         assert Decimal(view["balance"]) >= Decimal(-100)

@@ -42,15 +42,21 @@ async def test_start_before_init_is_rejected(hardened: RunningServer) -> None:
 
 async def test_second_start_with_live_id_neither_leaks_nor_duplicates(hardened: RunningServer) -> None:
     assert await wait_for_metric(hardened.base_url, "chronicle_live_subscriptions", 0) == 0
+    _, head = await asyncio.to_thread(open_account, hardened.http_url)
+    # from a fixed position: every subscription started with this id, whenever it gets going, streams the next event
+    start = {"query": f"subscription {{ events(afterPosition: {head}) {{ position }} }}"}
     ws = await open_ws(hardened.ws_url, LEGACY)
-    await send(ws, {"id": "1", "type": "start", "payload": START})
+    await send(ws, {"id": "1", "type": "start", "payload": start})
     assert await wait_for_metric(hardened.base_url, "chronicle_live_subscriptions", 1) == 1
-    await send(ws, {"id": "1", "type": "start", "payload": START})
-    await asyncio.sleep(0.3)
+    await send(ws, {"id": "1", "type": "start", "payload": start})
+    await send(ws, {"id": "probe"})  # answered once the server has handled the second start (messages run in order)
+    before_probe = []
+    while (message := await receive(ws)).get("id") != "probe":
+        before_probe.append(message)
+    _, position = await asyncio.to_thread(open_account, hardened.http_url)
+    data = [m for m in before_probe + await quiet(ws, 1.0) if m["type"] == "data"]
+    assert [(m["id"], m["payload"]["data"]["events"]["position"]) for m in data] == [("1", position)]
     assert await wait_for_metric(hardened.base_url, "chronicle_live_subscriptions", 1) == 1
-    await asyncio.to_thread(open_account, hardened.http_url)
-    data = [m for m in await quiet(ws, 1.0) if m["type"] == "data"]
-    assert len(data) == 1 and data[0]["id"] == "1"
     await ws.close()
     assert await wait_for_metric(hardened.base_url, "chronicle_live_subscriptions", 0) == 0
 
@@ -129,7 +135,10 @@ async def test_no_init_in_time_closes_4408(hardened: RunningServer) -> None:
 
 async def test_init_in_time_is_not_closed_later(hardened: RunningServer) -> None:
     ws = await open_ws(hardened.ws_url, LEGACY)
-    await asyncio.sleep(1.5)  # past the 1 s init timeout
+    # A connection opened later that never sends connection_init: once it is closed for that,
+    # the init timeout of the first one (1 s, HARDENED_ENV) has run out too.
+    late = await open_ws(hardened.ws_url, LEGACY, init=False)
+    assert await close_code(late, timeout=5) == 4408
     await send(ws, {"id": "1", "type": "start", "payload": START})
     assert await wait_for_metric(hardened.base_url, "chronicle_live_subscriptions", 1) == 1
     assert ws.close_code is None

@@ -30,6 +30,7 @@ import websockets
 
 from tests.reliability.support import subscribe_events
 from tests.support.server import running_server
+from tests.support.ws import wait_for_metric
 
 SLOW_CONNECTIONS = 4
 SUBSCRIPTIONS_PER_CONNECTION = 16
@@ -80,7 +81,9 @@ def run_scenario(tmp_path: Path) -> tuple[int, int, float, int]:
                             return
 
             reader = asyncio.create_task(fast_reader())
-            await asyncio.sleep(0.5)
+            subscriptions = SLOW_CONNECTIONS * SUBSCRIPTIONS_PER_CONNECTION + 1  # the stalled ones and the reader
+            assert await wait_for_metric(server.base_url, "chronicle_live_subscriptions", subscriptions,
+                                         timeout=30) == subscriptions
             async with httpx.AsyncClient(timeout=10) as client:
                 for _ in range(MUTATIONS):
                     body = (await client.post(server.http_url, json={"query": (

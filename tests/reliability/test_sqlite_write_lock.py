@@ -66,8 +66,7 @@ async def mutation_while_locked(server: RunningServer, db: Path) -> tuple[dict[s
                     await asyncio.sleep(0.05)
                 return worst
 
-            pending = asyncio.create_task(mutation())
-            await asyncio.sleep(0.1)  # the mutation is now waiting for the lock
+            pending = asyncio.create_task(mutation())  # it waits for the lock while the probes run
             worst = max(await asyncio.gather(
                 probe(lambda: client.get(f"{server.base_url}/healthz")),
                 probe(lambda: client.post(server.http_url, json={"query": QUERY}))))

@@ -23,9 +23,10 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import with_database
+from tests.support.mongo import with_database
 from tests.support.mongoeco_server import MongoecoUnavailable, running_mongoeco
 from tests.support.server import RunningServer, free_port, running_server
+from tests.support.waiting import wait_until
 
 SELECTION_TIMEOUT_MS = 500
 """How long the driver looks for a server before giving up (the URI's serverSelectionTimeoutMS)."""
@@ -110,9 +111,5 @@ async def test_store_outage_is_reported_and_recovered(tmp_path: Path) -> None:
                     assert httpx.get(f"{server.base_url}/readyz").status_code == 200
                     assert len(post(server, QUERY)[0]["data"]["accounts"]["edges"]) == 2
                     assert await asyncio.wait_for(anext(positions), 10) == second
-                    for _ in range(50):  # the tailer notices at its next poll
-                        if "live feed: store reachable again" in server.log():
-                            break
-                        await asyncio.sleep(0.1)
-                    else:
-                        raise AssertionError("the live feed never logged its recovery")
+                    await wait_until(lambda: "live feed: store reachable again" in server.log(),  # at its next poll
+                                     "the live feed logs its recovery", timeout=5)

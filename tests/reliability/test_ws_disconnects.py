@@ -14,10 +14,24 @@ from pathlib import Path
 import pytest
 
 from tests.support.server import RunningServer
-from tests.support.ws import LEGACY, TRANSPORT, close_code, error_lines, insert_padded_events, open_ws, send
+from tests.support.ws import (
+    LEGACY,
+    TRANSPORT,
+    close_code,
+    error_lines,
+    insert_padded_events,
+    open_ws,
+    send,
+    wait_for_metric,
+)
 
 REPLAY = {"query": "subscription { events(afterPosition: 0) { position type data } }"}
 START = {TRANSPORT: "subscribe", LEGACY: "start"}
+
+
+async def operations_ended(server: RunningServer) -> None:
+    """Wait until every subscription has let go of the live feed: an error on the way would be logged by then."""
+    assert await wait_for_metric(server.base_url, "chronicle_live_subscriptions", 0, timeout=30) == 0
 
 
 async def test_duplicate_id_close_logs_no_error(faulty: tuple[RunningServer, Path]) -> None:
@@ -29,7 +43,7 @@ async def test_duplicate_id_close_logs_no_error(faulty: tuple[RunningServer, Pat
         await asyncio.sleep(0.5)  # unread: the server's sends now wait on the buffer
         await send(ws, {"id": "1", "type": "subscribe", "payload": REPLAY})
         assert await close_code(ws, timeout=30) == 4409
-    await asyncio.sleep(0.5)
+    await operations_ended(server)
     assert error_lines(server.log()) == []
 
 
@@ -46,5 +60,5 @@ async def test_client_leaving_mid_stream_logs_no_error(faulty: tuple[RunningServ
                 ws.transport.abort()  # vanish without a close frame
             else:
                 await ws.close()
-    await asyncio.sleep(1.0)
+    await operations_ended(server)
     assert error_lines(server.log()) == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,6 +50,3 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
     with running_server(f"sqlite:///{directory / 'chronicle.db'}", directory / "server.log", env=env) as server:
         yield server
 
-
-def server_log(path: Path) -> str:
-    return path.read_text(errors="replace")

@@ -3,7 +3,6 @@ correlation id in the JSON log; introspection and field suggestions can be switc
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.server import RunningServer, running_server
+from tests.support.waiting import wait_until
 from tests.support.ws import TRANSPORT, graphql, insert_raw_event, open_ws, receive, send
 
 SECRET = "not-a-timestamp-42"
@@ -53,9 +53,8 @@ async def test_internal_error_in_a_subscription_is_masked_and_logged(faulty: tup
     assert errors[0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert SECRET not in json.dumps(message)
     await ws.close()
-    await asyncio.sleep(0.2)
-    records = logged_with(server, "corr-ws-1")
-    assert records and SECRET in str(records[0]["exception"])
+    records = await wait_until(lambda: logged_with(server, "corr-ws-1"), "the masked error is logged")
+    assert SECRET in str(records[0]["exception"])
 
 
 @pytest.fixture(scope="module")

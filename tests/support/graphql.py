@@ -14,7 +14,6 @@ from gql.transport.websockets import WebsocketsTransport
 from tests.support.server import RunningServer
 
 GRAPHQL_TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL
-LEGACY_GRAPHQL_WS = WebsocketsTransport.APOLLO_SUBPROTOCOL
 
 EVENT_FIELDS = """
     eventId streamId version position type schemaVersion data metadata recordedAt
