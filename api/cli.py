@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from api.app import open_runtime, sqlite_path
@@ -127,7 +127,7 @@ def rebuild(
                 for projection in chosen:
                     task = progress.add_task(projection.name, total=None)
 
-                    def advance(done: int, total: int, task: int = task) -> None:
+                    def advance(done: int, total: int, task: TaskID = task) -> None:
                         progress.update(task, completed=done, total=total)
 
                     applied = await runtime.views.rebuild(projection, progress=advance)

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
         default_phone_region: ISO 3166-1 alpha-2 region (``GB``) used to read
             phone numbers written without a ``+`` country code; unset (the
             default) requires the ``+`` prefix.
+        domains: further domains to serve besides the built-in ones, as
+            ``package.module:ATTRIBUTE`` paths of ``api.domains.GraphQLModule``
+            objects (comma-separated in the environment; docs/extending.md).
         test_crash_after: TEST-ONLY fault injection, off by default: a
             transfer step (a value of :class:`core.bank.transfer_steps.TransferStep`;
             any other value is refused at start-up)
@@ -140,8 +143,9 @@ class Settings(BaseSettings):
     allow_anonymous_on_network: bool = False
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(LOOPBACK_HOSTS), min_length=1)
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("allowed_origins", "allowed_hosts", mode="before")
+    @field_validator("allowed_origins", "allowed_hosts", "domains", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):

@@ -7,7 +7,7 @@ Each append is one transaction run by the driver's callback API
 1. ``$inc`` the counter document ``{_id: "events"}`` by the number of events.
    Every appender writes this one document, so concurrent appends conflict and
    the driver retries the loser: positions are handed out one transaction at a
-   time, which makes them gap-free and in commit order (DESIGN.md §3).
+   time, which makes them gap-free and in commit order (docs/architecture.md §3).
 2. Check for an idempotent repeat (same ``event_id``s), then the expected version.
 3. Insert the events (``_id`` = position) and apply the inline projections and
    their checkpoints through the same session.

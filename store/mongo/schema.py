@@ -1,7 +1,7 @@
 """Collections, the ``events`` validator and indexes of the MongoDB backend.
 
 ``ensure_schema`` is idempotent: it creates what is missing and re-applies the
-validator, so every process may run it at start-up (DESIGN.md §3, "MongoDB").
+validator, so every process may run it at start-up (docs/architecture.md §3, "MongoDB").
 Failed capability probes become typed errors here too.
 """
 

@@ -1,7 +1,7 @@
 """``MongoSnapshotStore``: the latest snapshot per stream in a ``snapshots`` collection.
 
 Documents are ``{_id: stream_id, version, schema_version, state, saved_at}``.
-Snapshots are an optimisation only (DESIGN.md §4): the collection may be
+Snapshots are an optimisation only (docs/architecture.md §4): the collection may be
 emptied at any time.
 """
 
