@@ -34,6 +34,7 @@ from api.http import (
 from api.metrics import Metrics, TimedEventStore
 from api.operations import operation_routes
 from api.settings import Settings
+from api.signing import LogSigner
 from api.types.errors import ErrorMembers
 from api.view import STATIC, ChronicleGraphQL
 from api.websocket_cap import WebSocketCap
@@ -92,12 +93,14 @@ State = Mapping[str, Runtime]
 
 @contextlib.asynccontextmanager
 async def open_runtime(settings: Settings, metrics: Metrics | None = None,
-                       modules: Sequence[GraphQLModule] | None = None) -> AsyncIterator[Runtime]:
+                       modules: Sequence[GraphQLModule] | None = None,
+                       signer: LogSigner | None = None) -> AsyncIterator[Runtime]:
     """Build the store, projections and processor described by ``settings``; close them on exit.
 
     The domains are those of ``modules`` (by default the built-in ones plus
     ``settings.domains``, :func:`api.domains.graphql_modules`). With ``metrics``,
-    appends are timed and commands counted into it.
+    appends are timed and commands counted into it; ``signer`` signs ``logDigest``
+    tree heads.
 
     Raises:
         ValueError: ``settings.store_url`` has an unsupported scheme.
@@ -135,7 +138,7 @@ async def open_runtime(settings: Settings, metrics: Metrics | None = None,
                       projections=projections, registry=registry, errors=ErrorMembers(m.errors for m in modules),
                       process_managers={kind.name: kind.build(processor, after_step)
                                         for kind in registry.process_managers()},
-                      metrics=metrics)
+                      merkle=store.merkle, metrics=metrics, signer=signer)
     try:
         yield runtime
     finally:
@@ -149,16 +152,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
         raise ValueError("no JWT key configured (CHRONICLE_JWT_SECRET, CHRONICLE_JWT_PUBLIC_KEY_FILE or "
                          "CHRONICLE_JWT_JWKS_FILE) and anonymous access is off (CHRONICLE_ALLOW_ANONYMOUS)")
     modules = graphql_modules(settings.domains)
+    signer = LogSigner.load(settings.log_signing_key_file)
     graphql = ChronicleGraphQL(settings, modules)
     metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        async with open_runtime(settings, metrics, modules) as runtime:
+        async with open_runtime(settings, metrics, modules, signer) as runtime:
             for name, manager in runtime.process_managers.items():
                 recovered = await manager.recover(runtime.views)
                 if recovered:
                     log.info("finished or compensated %d interrupted %s run(s)", len(recovered), name)
+            covered, head = await runtime.merkle.tree_size(), await runtime.merkle.event_count()
+            if covered < head:
+                log.warning("the Merkle tree covers %d of the log's %d events; appends extend it only once "
+                            "`chronicle verify --backfill` has hashed the rest", covered, head)
             yield {"runtime": runtime}  # each request's ``request.state.runtime``
 
     async def ledger(request: Request) -> Response:

@@ -11,9 +11,11 @@ from uuid6 import uuid7
 from api.auth import ANONYMOUS, Principal
 from api.metrics import Metrics
 from api.settings import Settings
+from api.signing import LogSigner
 from api.types.errors import ErrorMembers
 from core.commands import CommandContext
 from core.domain import P, ProcessManager, ProcessManagerType
+from core.merkle import MerkleStore
 from core.ports import EventStore, Projection, ProjectionStore
 from core.processor import CommandProcessor
 from core.registry import DomainRegistry
@@ -33,6 +35,8 @@ class Runtime:
         process_managers: one running process manager per declared type, by name;
             typed access through :meth:`process`.
         metrics: the app's Prometheus metrics.
+        merkle: the log's Merkle tree (proofs, digests, ``chronicle verify``).
+        signer: signs ``logDigest`` tree heads (``None`` outside the server).
     """
 
     settings: Settings
@@ -43,7 +47,9 @@ class Runtime:
     registry: DomainRegistry
     errors: ErrorMembers
     process_managers: dict[str, ProcessManager]
+    merkle: MerkleStore
     metrics: Metrics = field(default_factory=Metrics)
+    signer: LogSigner | None = None
 
     def process(self, kind: ProcessManagerType[P]) -> P:
         """Return the running process manager of ``kind`` (e.g. ``TRANSFER_PROCESS``).

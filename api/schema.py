@@ -19,6 +19,7 @@ from api.limits import SafeParserCache, limit_extensions
 from api.mutations.rebuild_projection import ProjectionRebuilt, rebuild_projection
 from api.permissions import CanAdminister, CanReadLog
 from api.queries import events as event_queries
+from api.queries import merkle as merkle_queries
 from api.scalars import DecimalScalar
 from api.settings import Settings
 from api.subscriptions import events as event_subscriptions
@@ -43,6 +44,13 @@ class LogQuery:
     events = strawberry.field(resolver=event_queries.events, permission_classes=[CanReadLog])
     stream = strawberry.field(resolver=event_queries.stream, permission_classes=[CanReadLog])
     projections = strawberry.field(resolver=event_queries.projections, permission_classes=[CanReadLog])
+    log_digest = strawberry.field(resolver=merkle_queries.log_digest, permission_classes=[CanReadLog],
+                                  description="The signed tree head of the log's Merkle tree (auditor, admin).")
+    event_proof = strawberry.field(resolver=merkle_queries.event_proof, permission_classes=[CanReadLog],
+                                   description="RFC 9162 inclusion proof of one event (auditor, admin).")
+    consistency_proof = strawberry.field(resolver=merkle_queries.consistency_proof, permission_classes=[CanReadLog],
+                                         description="RFC 9162 consistency proof between two tree sizes "
+                                                     "(auditor, admin).")
 
 
 @strawberry.type

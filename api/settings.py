@@ -88,6 +88,9 @@ class Settings(BaseSettings):
         default_phone_region: ISO 3166-1 alpha-2 region (``GB``) used to read
             phone numbers written without a ``+`` country code; unset (the
             default) requires the ``+`` prefix.
+        log_signing_key_file: PKCS#8 PEM file with the Ed25519 private key that signs
+            ``logDigest`` tree heads; unset, development mode uses (and on first start
+            creates) ``./data/log-signing-key.pem``.
         domains: further domains to serve besides the built-in ones, as
             ``package.module:ATTRIBUTE`` paths of ``api.domains.GraphQLModule``
             objects (comma-separated in the environment; docs/extending.md).
@@ -132,6 +135,8 @@ class Settings(BaseSettings):
     introspection: bool = True
     field_suggestions: bool = True
     ready_max_projection_lag: int = Field(default=1000, ge=0)
+
+    log_signing_key_file: Path | None = None
 
     jwt_secret: str | None = Field(default=None, repr=False)
     jwt_public_key_file: Path | None = None

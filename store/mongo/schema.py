@@ -37,6 +37,8 @@ COUNTERS = "counters"
 POSITION_COUNTER = "events"
 SNAPSHOTS = "snapshots"
 """``{_id: stream_id, version, schema_version, state, saved_at}``: aggregate snapshots."""
+MERKLE_NODES = "merkle_nodes"
+"""``{_id: last leaf * 64 + level, hash: <32 bytes>}``: the log's Merkle tree (see :mod:`store.mongo.merkle`)."""
 GENERATIONS = "projection_generations"
 """``{_id: <projection name>, generation: int}``: which physical collections hold
 a projection's live rows (see :mod:`store.mongo.views`)."""
@@ -153,7 +155,7 @@ async def ensure_events(db: AsyncDatabase[Document]) -> None:
                 log.warning("the events collection's validator differs from this version's; an administrator "
                             "can apply it with collMod (store.mongo.schema.EVENTS_VALIDATOR)")
     await db[EVENTS].create_indexes(EVENT_INDEXES)
-    for name in (COUNTERS, GENERATIONS, SNAPSHOTS):
+    for name in (COUNTERS, GENERATIONS, SNAPSHOTS, MERKLE_NODES):
         await _create(db, name)
 
 
