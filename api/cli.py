@@ -1,4 +1,4 @@
-"""The ``chronicle`` command line (typer): serve, projections, events."""
+"""The ``chronicle`` command line (typer): serve, projections, events, verify."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from api.app import open_runtime, sqlite_path
 from api.logs import configure_logging
 from api.settings import Settings
+from core.audit import AuditReport, Digest, audit
 from core.projections import by_name
 
 app = typer.Typer(help="Chronicle: an event-sourced GraphQL service.", no_args_is_help=True)
@@ -81,9 +82,9 @@ def serve(
     store_url: StoreUrl = None,
 ) -> None:
     """Run the GraphQL service under uvicorn."""
-    import uvicorn
-
     from api.app import create_app
+    from api.hosts import check_anonymous_bind
+    from api.server import serve as run_server
 
     settings = _settings(store_url, host=host, port=port)
     configure_logging(settings.log_level, settings.log_format)
@@ -96,6 +97,7 @@ def serve(
             "CHRONICLE_JWT_PUBLIC_KEY_FILE or CHRONICLE_JWT_JWKS_FILE and CHRONICLE_ALLOW_ANONYMOUS=false.")
         console.print("[bold red]WARNING: anonymous access with all roles is ON (development mode)[/]")
     try:  # checks the configuration, so refusing comes before the banner
+        check_anonymous_bind(settings)
         app_ = create_app(settings)
     except ValueError as error:
         _fail(f"cannot start: {error}")
@@ -103,8 +105,7 @@ def serve(
     console.print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
                   f"live ledger at http://{shown_host}:{settings.port}/ ; store: {escape(settings.store_url)}",
                   soft_wrap=True)
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_config=None,
-                ws_max_size=settings.ws_max_message_bytes, ws_per_message_deflate=settings.ws_compression)
+    run_server(app_, settings)
 
 
 @projections_app.command("rebuild")
@@ -127,7 +128,7 @@ def rebuild(
                 for projection in chosen:
                     task = progress.add_task(projection.name, total=None)
 
-                    def advance(done: int, total: int, task: int = task) -> None:
+                    def advance(done: int, total: int, task: TaskID = task) -> None:
                         progress.update(task, completed=done, total=total)
 
                     applied = await runtime.views.rebuild(projection, progress=advance)
@@ -173,3 +174,60 @@ def tail(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
+
+
+PROGRESS_FROM = 20_000
+"""Logs of at least this many events get a progress bar in ``chronicle verify``."""
+
+
+def _digest(value: str) -> Digest:
+    """Parse ``SIZE:ROOTHEX`` (a saved ``logDigest``); exit 2 with one line when it is malformed."""
+    size, _, root = value.partition(":")
+    if not (size.isascii() and size.isdigit() and len(size) <= 19) or len(root) != 64:
+        _fail(f"--digest must be SIZE:ROOTHEX (a tree size and a 64-digit hex root), not {value!r}")
+    try:
+        return Digest(int(size), bytes.fromhex(root))
+    except ValueError:
+        _fail(f"--digest must be SIZE:ROOTHEX (a tree size and a 64-digit hex root), not {value!r}")
+
+
+@app.command("verify")
+def verify(
+    store_url: StoreUrl = None,
+    digest: Annotated[str | None, typer.Option(
+        "--digest", metavar="SIZE:ROOTHEX",
+        help="A saved logDigest (treeSize:rootHash): check that the log's first SIZE events still have that "
+             "root, i.e. that history up to it was only appended to.")] = None,
+    backfill: Annotated[bool, typer.Option(
+        "--backfill", help="Hash events the tree does not cover yet (a log written before the tree existed, "
+                           "or a tree table emptied to rebuild it) instead of reporting them.")] = False,
+) -> None:
+    """Recompute every leaf and node of the log's Merkle tree from the stored events and compare.
+
+    Prints `verified N events, root <hex>` and exits 0; otherwise prints the first position whose
+    event does not match (or `digest mismatch at size N`) and exits 1.
+    """
+    settings = _existing_store(_settings(store_url))
+    saved = _digest(digest) if digest is not None else None
+
+    async def run() -> AuditReport:
+        async with open_runtime(settings) as runtime:
+            total = await runtime.merkle.event_count()
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            with Progress(*columns, console=console, transient=True, disable=total < PROGRESS_FROM) as progress:
+                task = progress.add_task("verifying", total=total)
+
+                def advance(done: int, known: int) -> None:
+                    progress.update(task, completed=done, total=known)
+
+                return await audit(runtime.merkle, digest=saved, backfill=backfill, progress=advance)
+
+    report = asyncio.run(run())
+    if report.backfilled:
+        print(f"backfilled {report.backfilled} events into the Merkle tree")
+    if not report.ok:
+        print(report.problem)
+        raise typer.Exit(1)
+    print(f"verified {report.events} events, root {report.root.hex()}")
+    if saved is not None:
+        print(f"digest {saved.size}:{saved.root.hex()} matches")

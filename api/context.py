@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from strawberry.types import Info as StrawberryInfo
 from uuid6 import uuid7
@@ -12,11 +12,14 @@ from uuid6 import uuid7
 from api.auth import ANONYMOUS, Principal
 from api.metrics import Metrics
 from api.settings import Settings
-from core.bank.transfer_process import TransferProcess
+from api.signing import LogSigner
+from api.types.errors import ErrorMembers
 from core.commands import CommandContext
+from core.domain import P, ProcessManager, ProcessManagerType
+from core.merkle import MerkleStore
 from core.ports import EventStore, Projection, ProjectionStore
 from core.processor import CommandProcessor
-from core.registry import EventTypeRegistry
+from core.registry import DomainRegistry
 
 
 @dataclass
@@ -27,10 +30,14 @@ class Runtime:
         store: the event store.
         views: read-model queries and rebuilds.
         processor: runs commands against aggregates.
-        projections: the inline projections.
-        registry: event types and upcasters.
-        transfers: runs transfer sagas (and recovers unfinished ones at start).
+        projections: the inline projections (``registry.projections()``).
+        registry: the domains served: aggregates, event types, projections, errors.
+        errors: the GraphQL members of every domain error.
+        process_managers: one running process manager per declared type, by name;
+            typed access through :meth:`process`.
         metrics: the app's Prometheus metrics.
+        merkle: the log's Merkle tree (proofs, digests, ``chronicle verify``).
+        signer: signs ``logDigest`` tree heads (``None`` outside the server).
     """
 
     settings: Settings
@@ -38,9 +45,20 @@ class Runtime:
     views: ProjectionStore
     processor: CommandProcessor
     projections: list[Projection]
-    registry: EventTypeRegistry
-    transfers: TransferProcess
+    registry: DomainRegistry
+    errors: ErrorMembers
+    process_managers: dict[str, ProcessManager]
+    merkle: MerkleStore
     metrics: Metrics = field(default_factory=Metrics)
+    signer: LogSigner | None = None
+
+    def process(self, kind: ProcessManagerType[P]) -> P:
+        """Return the running process manager of ``kind`` (e.g. ``TRANSFER_PROCESS``).
+
+        Raises:
+            KeyError: no registered domain declares ``kind``.
+        """
+        return cast(P, self.process_managers[kind.name])
 
 
 MAX_CORRELATION_ID_LENGTH = 128

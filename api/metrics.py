@@ -5,6 +5,9 @@
   ``INSUFFICIENT_FUNDS``) or ``error`` (an exception).
 - ``chronicle_append_seconds``: latency of ``EventStore.append``.
 - ``chronicle_live_subscriptions``: live subscriptions to the event feed.
+- ``chronicle_websocket_connections``: WebSocket connections open in this process.
+- ``chronicle_websocket_refused_total``: WebSocket handshakes refused by the
+  connection cap (:mod:`api.websocket_cap`).
 - ``chronicle_projection_lag{projection}``: positions between the log's head and
   the projection's checkpoint, measured at each scrape.
 """
@@ -19,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 
 from core.events import NewEvent
 from core.ports import AppendResult, EventStore, ExpectedVersion
+from core.registry import DomainRegistry
 
 APPEND_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -28,7 +32,7 @@ class Metrics:
 
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self, live_subscriptions: Callable[[], float] | None = None) -> None:
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.commands = Counter("chronicle_commands", "Commands run, by command type and outcome.",
                                 ["command", "outcome"], registry=self.registry)
@@ -39,7 +43,23 @@ class Metrics:
         self.projection_lag = Gauge("chronicle_projection_lag",
                                     "Positions the projection's checkpoint is behind the log's head.",
                                     ["projection"], registry=self.registry)
-        self._live = live_subscriptions
+        self.websocket_connections = Gauge("chronicle_websocket_connections",
+                                           "WebSocket connections open in this process.", registry=self.registry)
+        self.websocket_refused = Counter("chronicle_websocket_refused",
+                                         "WebSocket handshakes refused because the connection cap was reached.",
+                                         registry=self.registry)
+        self._live: Callable[[], float] | None = None
+
+    def declare(self, registry: DomainRegistry, live_subscriptions: Callable[[], float] | None = None) -> None:
+        """Start the series of every declared command (``success``) and projection at zero,
+        so dashboards see them before the first command or scrape; with
+        ``live_subscriptions``, read the live subscriptions gauge from it at each scrape."""
+        if live_subscriptions is not None:
+            self._live = live_subscriptions
+        for command in registry.commands():
+            self.commands.labels(command.__name__, "success")
+        for projection in registry.projections():
+            self.projection_lag.labels(projection.name)
 
     def command(self, command: object, outcome: str) -> None:
         """Count one ``command`` (its class name is the label) that ended in ``outcome``."""

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -31,14 +29,20 @@ async def projection_lags(runtime: Runtime) -> tuple[int, dict[str, int]]:
     return head, lags
 
 
-def operation_routes(runtime: Callable[[], Runtime | None], metrics: Metrics, max_lag: int) -> list[Route]:
-    """Return the routes; ``runtime()`` is ``None`` until the app has started."""
+def _runtime(request: Request) -> Runtime | None:
+    """The runtime from the lifespan state; ``None`` when the app was started without its lifespan."""
+    runtime: Runtime | None = getattr(request.state, "runtime", None)
+    return runtime
+
+
+def operation_routes(metrics: Metrics, max_lag: int) -> list[Route]:
+    """Return the routes; they read the runtime from the lifespan state."""
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        current = runtime()
+        current = _runtime(request)
         if current is None:
             return JSONResponse({"ready": False, "reason": "starting"}, status_code=503)
         try:
@@ -52,7 +56,7 @@ def operation_routes(runtime: Callable[[], Runtime | None], metrics: Metrics, ma
         return JSONResponse({"ready": True, "head": head, "lag": lags})
 
     async def metrics_endpoint(request: Request) -> Response:
-        current = runtime()
+        current = _runtime(request)
         if current is not None:
             try:
                 _, lags = await projection_lags(current)

@@ -4,7 +4,8 @@
   account, customer and transfer read models (``account`` with its temporal
   arguments, ``accountHistory``, ``customers``, ``transfer``, ...);
 - ``auditor``: read everything, including the event log (``events``,
-  ``stream``, ``projections`` and every subscription), but change nothing;
+  ``stream``, ``projections``, the Merkle digests and proofs ``logDigest``,
+  ``eventProof``, ``consistencyProof``, and every subscription), but change nothing;
 - ``admin``: everything, including ``rebuildProjection``.
 
 A caller without (valid) credentials gets a top-level error with

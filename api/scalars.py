@@ -1,4 +1,4 @@
-"""Custom scalars: ``Decimal`` as an exact JSON string (DESIGN.md §6).
+"""Custom scalars: ``Decimal`` as an exact JSON string (docs/architecture.md §6).
 
 ``NaN``, ``Infinity`` and anything that is not a plain ASCII decimal number
 (JSON's number syntax, e.g. ``"10.25"``, ``"-3"``, ``"1e2"``) are refused at

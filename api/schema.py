@@ -1,8 +1,9 @@
-"""Assembles the GraphQL schema (DESIGN.md §6) from the resolver modules."""
+"""Assembles the GraphQL schema (docs/architecture.md §6): the domains' GraphQL modules plus the log's root fields."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -10,27 +11,14 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 
+from api.domains import GraphQLModule, graphql_modules
 from api.errors import ErrorCodes
 from api.executor import executor_class
 from api.limits import SafeParserCache, limit_extensions
-from api.mutations.change_customer import (
-    ChangeCustomerEmailResult,
-    ChangeCustomerPhoneResult,
-    change_customer_email,
-    change_customer_phone,
-)
-from api.mutations.close_account import CloseAccountResult, close_account
-from api.mutations.money import DepositResult, WithdrawResult, deposit, withdraw
-from api.mutations.open_account import OpenAccountResult, open_account
 from api.mutations.rebuild_projection import ProjectionRebuilt, rebuild_projection
-from api.mutations.register_customer import RegisterCustomerResult, register_customer
-from api.mutations.transfer_money import TransferMoneyResult, transfer_money
-from api.permissions import CanAdminister, CanReadAccounts, CanReadLog, CanRunCommands
-from api.queries import accounts as account_queries
-from api.queries import customers as customer_queries
+from api.permissions import CanAdminister, CanReadLog
 from api.queries import events as event_queries
-from api.queries import history as history_queries
-from api.queries import transfers as transfer_queries
+from api.queries import merkle as merkle_queries
 from api.scalars import DecimalScalar
 from api.settings import Settings
 from api.subscriptions import events as event_subscriptions
@@ -49,62 +37,73 @@ class ChronicleSchema(strawberry.Schema):
             log.debug("graphql error: %s", error.message)
 
 
-READ_ACCOUNTS = [CanReadAccounts]
-READ_LOG = [CanReadLog]
-COMMAND = [CanRunCommands]
+@strawberry.type
+class LogQuery:
+    """Root fields of the log itself (every domain's events) and of the projections."""
+
+    events = strawberry.field(resolver=event_queries.events, permission_classes=[CanReadLog])
+    stream = strawberry.field(resolver=event_queries.stream, permission_classes=[CanReadLog])
+    projections = strawberry.field(resolver=event_queries.projections, permission_classes=[CanReadLog])
+    log_digest = strawberry.field(resolver=merkle_queries.log_digest, permission_classes=[CanReadLog],
+                                  description="The signed tree head of the log's Merkle tree (auditor, admin).")
+    event_proof = strawberry.field(resolver=merkle_queries.event_proof, permission_classes=[CanReadLog],
+                                   description="RFC 9162 inclusion proof of one event (auditor, admin).")
+    consistency_proof = strawberry.field(resolver=merkle_queries.consistency_proof, permission_classes=[CanReadLog],
+                                         description="RFC 9162 consistency proof between two tree sizes "
+                                                     "(auditor, admin).")
 
 
 @strawberry.type
-class Query:
-    account = strawberry.field(resolver=account_queries.account, permission_classes=READ_ACCOUNTS)
-    accounts = strawberry.field(resolver=account_queries.accounts, permission_classes=READ_ACCOUNTS)
-    account_history = strawberry.field(resolver=history_queries.account_history,
-                                       permission_classes=READ_ACCOUNTS)
-    transactions = strawberry.field(resolver=account_queries.transactions, permission_classes=READ_ACCOUNTS)
-    daily_totals = strawberry.field(resolver=account_queries.daily_totals, permission_classes=READ_ACCOUNTS)
-    customer = strawberry.field(resolver=customer_queries.customer, permission_classes=READ_ACCOUNTS)
-    customers = strawberry.field(resolver=customer_queries.customers, permission_classes=READ_ACCOUNTS)
-    transfer = strawberry.field(resolver=transfer_queries.transfer, permission_classes=READ_ACCOUNTS)
-    events = strawberry.field(resolver=event_queries.events, permission_classes=READ_LOG)
-    stream = strawberry.field(resolver=event_queries.stream, permission_classes=READ_LOG)
-    projections = strawberry.field(resolver=event_queries.projections, permission_classes=READ_LOG)
-
-
-@strawberry.type
-class Mutation:
-    open_account: OpenAccountResult = strawberry.mutation(resolver=open_account, permission_classes=COMMAND)
-    deposit: DepositResult = strawberry.mutation(resolver=deposit, permission_classes=COMMAND)
-    withdraw: WithdrawResult = strawberry.mutation(resolver=withdraw, permission_classes=COMMAND)
-    close_account: CloseAccountResult = strawberry.mutation(resolver=close_account, permission_classes=COMMAND)
-    register_customer: RegisterCustomerResult = strawberry.mutation(resolver=register_customer,
-                                                                    permission_classes=COMMAND)
-    change_customer_email: ChangeCustomerEmailResult = strawberry.mutation(resolver=change_customer_email,
-                                                                          permission_classes=COMMAND)
-    change_customer_phone: ChangeCustomerPhoneResult = strawberry.mutation(resolver=change_customer_phone,
-                                                                          permission_classes=COMMAND)
-    transfer_money: TransferMoneyResult = strawberry.mutation(resolver=transfer_money, permission_classes=COMMAND)
+class LogMutation:
     rebuild_projection: ProjectionRebuilt = strawberry.mutation(
         resolver=rebuild_projection, permission_classes=[CanAdminister],
         description="Admin only: replay the log into one projection (its name as in `projections`).")
 
 
 @strawberry.type
-class Subscription:
-    events = strawberry.subscription(resolver=event_subscriptions.events, permission_classes=READ_LOG)
-    account_events = strawberry.subscription(resolver=event_subscriptions.account_events,
-                                             permission_classes=READ_LOG)
+class LogSubscription:
+    events = strawberry.subscription(resolver=event_subscriptions.events, permission_classes=[CanReadLog])
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    """Return the Chronicle schema with its scalars, error handling and ``settings``' limits."""
+def _root(name: str, parts: Sequence[type | None]) -> type:
+    """Return the root type ``name`` with the fields of ``parts``, in that order.
+
+    Raises:
+        ValueError: two parts declare the same field.
+    """
+    present = [part for part in parts if part is not None]
+    seen: dict[str, str] = {}
+    for part in present:
+        for field in part.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            if field.name in seen:
+                raise ValueError(f"{name}.{field.name} is declared by {seen[field.name]} and {part.__name__}")
+            seen[field.name] = part.__name__
+    return strawberry.type(type(name, tuple(present), {}))
+
+
+def build_schema(settings: Settings | None = None, modules: Sequence[GraphQLModule] | None = None) -> strawberry.Schema:
+    """Return the Chronicle schema with its scalars, error handling and ``settings``' limits.
+
+    Args:
+        settings: limits and switches (from the environment by default).
+        modules: the domains' GraphQL modules (by default
+            :func:`api.domains.graphql_modules` of ``settings.domains``). Their
+            root fields come first, in module order, then the log's; the log's
+            ``events`` subscription leads ``Subscription``.
+
+    Raises:
+        ValueError: two modules declare the same root field.
+    """
     settings = settings or Settings()
     hide_suggestions = not settings.field_suggestions
     validator = cached_validator(512, hide_suggestions=hide_suggestions)
+    if modules is None:
+        modules = graphql_modules(settings.domains)
     return ChronicleSchema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        types=[error_types.Error],
+        query=_root("Query", [*(m.query for m in modules), LogQuery]),
+        mutation=_root("Mutation", [*(m.mutation for m in modules), LogMutation]),
+        subscription=_root("Subscription", [LogSubscription, *(m.subscription for m in modules)]),
+        types=[error_types.Error, *(t for m in modules for t in m.types)],
         scalar_overrides={Decimal: DecimalScalar},
         config=StrawberryConfig(disable_field_suggestions=hide_suggestions),
         execution_context_class=executor_class(hide_suggestions=hide_suggestions),

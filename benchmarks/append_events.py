@@ -21,17 +21,15 @@ import orjson
 from _report import parser, row
 
 from core.bank.account import MONEY_DEPOSITED
-from core.bank.events import register_bank_events
+from core.domains import built_in_registry
 from core.events import NewEvent
-from core.registry import EventTypeRegistry
 from store.sqlite import SqliteEventStore
 
 DATA = {"account_id": "a", "amount": "1.00", "currency": "EUR", "reference": None}
 
 
 async def chronicle(path: Path, seconds: float) -> float:
-    registry = EventTypeRegistry()
-    register_bank_events(registry)
+    registry = built_in_registry().event_types
     store = SqliteEventStore(path, registry)
     version, began = 0, time.perf_counter()
     while time.perf_counter() - began < seconds:

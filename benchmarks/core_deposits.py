@@ -26,19 +26,18 @@ from eventsourcing.domain import Aggregate, event
 
 from core.bank.account import ACCOUNT
 from core.bank.commands import DepositMoney, OpenAccount
-from core.bank.events import register_bank_events
-from core.bank.projections import bank_projections
+from core.bank.domain import ACCOUNTS, TRANSFERS
 from core.commands import CommandContext
+from core.domains import built_in_registry
 from core.processor import CommandProcessor
-from core.registry import EventTypeRegistry
 from core.snapshots import IntervalSnapshotPolicy
 from store.sqlite import SqliteEventStore
 
 
 async def chronicle(directory: Path, accounts: int, seconds: float, read_models: bool = True) -> float:
-    registry = EventTypeRegistry()
-    register_bank_events(registry)
-    store = SqliteEventStore(directory / "chronicle.db", registry, list(bank_projections()) if read_models else [])
+    registry = built_in_registry().event_types
+    projections = [*ACCOUNTS.projections, *TRANSFERS.projections] if read_models else []
+    store = SqliteEventStore(directory / "chronicle.db", registry, projections)
     processor = CommandProcessor(store, snapshots=IntervalSnapshotPolicy(store.snapshots, interval=100))
     context = CommandContext()
     ids = [str(uuid.uuid4()) for _ in range(accounts)]

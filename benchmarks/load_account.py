@@ -20,11 +20,10 @@ from _report import parser, row
 
 from api.settings import Settings
 from core.bank.account import ACCOUNT, ACCOUNT_OPENED, MONEY_DEPOSITED
-from core.bank.events import register_bank_events
+from core.domains import built_in_registry
 from core.events import NewEvent
 from core.ports import ANY
 from core.processor import CommandProcessor
-from core.registry import EventTypeRegistry
 from core.snapshots import IntervalSnapshotPolicy
 from store.sqlite import SqliteEventStore
 
@@ -54,8 +53,7 @@ async def median_load(processor: CommandProcessor, stream_id: str, repeat: int) 
 
 
 async def main(events: int, repeat: int, interval: int) -> None:
-    registry = EventTypeRegistry()
-    register_bank_events(registry)
+    registry = built_in_registry().event_types
     with tempfile.TemporaryDirectory() as directory:
         store = SqliteEventStore(Path(directory) / "bench.db", registry)
         began = time.perf_counter()

@@ -21,12 +21,11 @@ from pathlib import Path
 import orjson
 from _report import parser, row
 
+from core.bank import domain as bank
 from core.bank.account import ACCOUNT, ACCOUNT_OPENED, MONEY_DEPOSITED
-from core.bank.events import register_bank_events
-from core.bank.projections import bank_projections
+from core.domains import built_in_registry
 from core.events import NewEvent
 from core.ports import ANY
-from core.registry import EventTypeRegistry
 from store.sqlite import SqliteEventStore
 
 ACCOUNTS = 1000
@@ -45,9 +44,8 @@ async def fill(store: SqliteEventStore, events: int) -> None:
 
 
 async def chronicle(path: Path, events: int) -> tuple[float, int, dict[str, float]]:
-    registry = EventTypeRegistry()
-    register_bank_events(registry)
-    projections = list(bank_projections())
+    registry = built_in_registry().event_types
+    projections = [*bank.ACCOUNTS.projections, *bank.TRANSFERS.projections]
     writer = SqliteEventStore(path, registry)  # no projections while writing the log
     await fill(writer, events)
     await writer.close()

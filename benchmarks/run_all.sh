@@ -3,7 +3,7 @@
 # Usage: sh benchmarks/run_all.sh [--quick]
 set -e
 cd "$(dirname "$0")/.."
-for script in core_deposits append_events http_deposits fanout load_account rebuild_projections; do
+for script in core_deposits append_events http_deposits fanout load_account rebuild_projections merkle_tree; do
     echo "== $script"
     timeout 600 uv run --group bench python "benchmarks/$script.py" "$@"
 done

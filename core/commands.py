@@ -1,4 +1,4 @@
-"""What travels with every command: who sent it and why (DESIGN.md §2, §4)."""
+"""What travels with every command: who sent it and why (docs/architecture.md §2, §4)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,10 @@
 """The error hierarchy of Chronicle (STYLE.md §4).
 
 Errors carry typed attributes so that callers never parse messages. Each error
-has a stable ``code`` used by the GraphQL layer (DESIGN.md §6).
+has a stable ``code`` used by the GraphQL layer (docs/architecture.md §6).
 """
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 
 class ChronicleError(Exception):
@@ -81,131 +79,6 @@ class IdempotencyKeyReused(DomainError):
     def __init__(self, idempotency_key: str) -> None:
         super().__init__(f"idempotency key {idempotency_key!r} was already used for another command")
         self.idempotency_key = idempotency_key
-
-
-# --- bank invariants -------------------------------------------------------
-
-
-class AccountNotFound(AggregateNotFound):
-    """No account has the given id."""
-
-    code = "ACCOUNT_NOT_FOUND"
-
-    def __init__(self, account_id: str, field: str = "accountId") -> None:
-        super().__init__(f"account-{account_id}")
-        self.account_id = account_id
-        self.field = field
-        """The input field that named the account (GraphQL spelling), e.g. ``toAccountId``."""
-        label = {"fromAccountId": "source account", "toAccountId": "target account"}.get(field, "account")
-        self.args = (f"{label} {account_id} does not exist",)
-
-
-class AccountClosed(InvariantViolated):
-    """The account is closed; it accepts no deposits, withdrawals or closing."""
-
-    code = "ACCOUNT_CLOSED"
-
-    def __init__(self, account_id: str) -> None:
-        super().__init__(f"account {account_id} is closed")
-        self.account_id = account_id
-
-
-class InsufficientFunds(InvariantViolated):
-    """A withdrawal would take the balance below ``-overdraft_limit``.
-
-    Attributes:
-        balance: the balance before the withdrawal (major units, e.g. 10.50).
-        amount: the requested amount.
-        overdraft_limit: how far below zero the balance may go.
-    """
-
-    code = "INSUFFICIENT_FUNDS"
-
-    def __init__(self, account_id: str, balance: Decimal, amount: Decimal, overdraft_limit: Decimal) -> None:
-        super().__init__(
-            f"account {account_id}: balance {balance} minus {amount} "
-            f"would exceed the overdraft limit of {overdraft_limit}"
-        )
-        self.account_id = account_id
-        self.balance = balance
-        self.amount = amount
-        self.overdraft_limit = overdraft_limit
-
-
-class BalanceNotZero(InvariantViolated):
-    """An account can only be closed at a zero balance."""
-
-    code = "BALANCE_NOT_ZERO"
-
-    def __init__(self, account_id: str, balance: Decimal) -> None:
-        super().__init__(f"account {account_id} has balance {balance}; only a zero balance can be closed")
-        self.account_id = account_id
-        self.balance = balance
-
-
-# --- customer invariants ---------------------------------------------------
-
-
-class CustomerNotFound(AggregateNotFound):
-    """No customer has the given id."""
-
-    code = "CUSTOMER_NOT_FOUND"
-
-    def __init__(self, customer_id: str) -> None:
-        super().__init__(f"customer-{customer_id}")
-        self.customer_id = customer_id
-        self.args = (f"customer {customer_id} does not exist",)
-
-
-class InvalidEmail(ValidationFailed):
-    """An email address is not syntactically valid (RFC 5322 as checked by ``email-validator``)."""
-
-    code = "INVALID_EMAIL"
-
-    def __init__(self, email: str, reason: str, field: str = "email") -> None:
-        super().__init__(field, reason)
-        self.email = email
-
-
-class InvalidPhone(ValidationFailed):
-    """A phone number cannot be parsed into a valid E.164 number (``phonenumbers``)."""
-
-    code = "INVALID_PHONE"
-
-    def __init__(self, phone: str, reason: str, field: str = "phone") -> None:
-        super().__init__(field, reason)
-        self.phone = phone
-
-
-class EmailTaken(InvariantViolated):
-    """Another customer holds this (normalised) email address.
-
-    Attributes:
-        email: the normalised address.
-        customer_id: the customer that holds it.
-    """
-
-    code = "EMAIL_TAKEN"
-
-    def __init__(self, email: str, customer_id: str) -> None:
-        super().__init__(f"email {email} is already used by another customer")
-        self.email = email
-        self.customer_id = customer_id
-
-
-# --- transfer invariants ---------------------------------------------------
-
-
-class CurrencyMismatch(InvariantViolated):
-    """Money in one currency was sent to an account held in another."""
-
-    code = "CURRENCY_MISMATCH"
-
-    def __init__(self, account_id: str, account_currency: str, currency: str) -> None:
-        super().__init__(f"account {account_id} is held in {account_currency}, not {currency}")
-        self.account_id = account_id
-        self.account_currency = account_currency
-        self.currency = currency
 
 
 # --- store ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Event messages: what an aggregate records and what the store hands back.
 
-Vocabulary follows DESIGN.md §2: a *new* event has a type, a JSON-object payload,
+Vocabulary follows docs/architecture.md §2: a *new* event has a type, a JSON-object payload,
 metadata and a client-suppliable UUIDv7 ``event_id``; a *recorded* event adds the
 ``stream_id``, its 1-based ``version`` in that stream, its 1-based global
 ``position`` (gap-free, commit order), ``recorded_at`` (UTC) and ``schema_version``.
@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from uuid6 import uuid7
 
+if TYPE_CHECKING:
+    from core.payloads import Payload
+
 JsonObject = Mapping[str, Any]
+P = TypeVar("P", bound="Payload")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,7 @@ class NewEvent:
         metadata: correlation/causation metadata.
         event_id: UUIDv7 by default; supply a fixed id to make appends idempotent.
         schema_version: version of the payload schema of ``type`` (for upcasters).
+        payload: the typed payload ``data`` was encoded from (:meth:`of`), if any.
     """
 
     type: str
@@ -73,6 +78,12 @@ class NewEvent:
     metadata: EventMetadata = field(default_factory=EventMetadata)
     event_id: UUID = field(default_factory=uuid7)
     schema_version: int = 1
+    payload: Payload | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, payload: Payload) -> NewEvent:
+        """Return the new event of a typed ``payload`` (its type, schema version and stored object)."""
+        return cls(payload.TYPE, payload.to_data(), schema_version=payload.SCHEMA_VERSION, payload=payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +95,9 @@ class RecordedEvent:
         version: 1-based ordinal within the stream.
         position: 1-based ordinal across all streams; gap-free, in commit order.
         recorded_at: timezone-aware UTC commit time.
+        payload: ``data`` decoded into its type's payload class, once, by the
+            store (``None`` for types without one, or data that does not decode);
+            read it with :func:`payload_as`.
     """
 
     event_id: UUID
@@ -95,3 +109,15 @@ class RecordedEvent:
     position: int
     recorded_at: datetime
     schema_version: int = 1
+    payload: Payload | None = field(default=None, compare=False, repr=False)
+
+
+def payload_as(event: RecordedEvent, payload_type: type[P]) -> P:
+    """Return ``event``'s typed payload: the one the store decoded, else decoded from ``data`` now.
+
+    Raises:
+        TypeError, ValueError: ``data`` is not a ``payload_type`` payload.
+    """
+    if isinstance(event.payload, payload_type):
+        return event.payload
+    return payload_type.from_data(event.data)

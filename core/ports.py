@@ -92,12 +92,39 @@ class Index:
     unique: bool = False
 
 
+class Operation(enum.Enum):
+    """What code does to a read-model collection, in MongoDB's privilege action names.
+
+    ``ViewWriter.put`` is an upsert (``INSERT`` and ``UPDATE``), ``ViewWriter.delete``
+    is a ``REMOVE``, every read is a ``FIND``. Rebuilds create, index and drop
+    collections on their own account; a store adds those.
+    """
+
+    FIND = "find"
+    INSERT = "insert"
+    UPDATE = "update"
+    REMOVE = "remove"
+
+
+UPSERTED = frozenset({Operation.FIND, Operation.INSERT, Operation.UPDATE})
+"""The operations of a collection whose documents are only read and put."""
+
+
 @dataclass(frozen=True, slots=True)
 class Collection:
-    """A read-model collection (table) owned by one projection."""
+    """A read-model collection (table) owned by one projection: a store-neutral
+    description each backend turns into its own DDL and indexes.
+
+    Attributes:
+        name: lower-case identifier; SQLite keeps it in ``view_<name>``.
+        indexes: secondary indexes (every document is keyed by its string key).
+        operations: what the code does to it (:class:`Operation`); a
+            projection that deletes documents adds ``REMOVE``.
+    """
 
     name: str
     indexes: tuple[Index, ...] = ()
+    operations: frozenset[Operation] = UPSERTED
 
 
 class ViewWriter(Protocol):
@@ -121,16 +148,27 @@ class ViewWriter(Protocol):
 
 
 class Projection(Protocol):
-    """A fold of events into read-model documents (DESIGN.md §5).
+    """A fold of events into read-model documents (docs/architecture.md §5).
 
     ``apply`` runs inside the append's transaction for each recorded event
     whose type is in ``event_types``; it must be deterministic so that a
     rebuild (replay from position 1) gives exactly the live rows.
     """
 
-    name: str
-    event_types: frozenset[str]
-    collections: tuple[Collection, ...]
+    @property
+    def name(self) -> str:
+        """Unique name; its checkpoint is kept under it."""
+        ...
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        """The event types :meth:`apply` is called for."""
+        ...
+
+    @property
+    def collections(self) -> tuple[Collection, ...]:
+        """The read-model collections it owns (created by the stores, cleared by a rebuild)."""
+        ...
 
     async def apply(self, event: RecordedEvent, view: ViewWriter) -> None:
         """Apply one event to the read model."""
@@ -201,7 +239,7 @@ class ProjectionStore(ViewReader, Protocol):
 
 
 class EventStore(Protocol):
-    """The append-only event log (DESIGN.md §3)."""
+    """The append-only event log (docs/architecture.md §3)."""
 
     async def append(
         self,

@@ -1,4 +1,4 @@
-"""The command processor: load -> decide -> append (DESIGN.md §4).
+"""The command processor: load -> decide -> append (docs/architecture.md §4).
 
 One code path for every aggregate type:
 
@@ -20,7 +20,7 @@ the caller's token subject), ``k`` is replaced by ``f"{s}\x1f{k}"``
 different events and neither sees the other's command. A repeat finds the first event by id: the same
 command returns the first result and appends nothing; another command gets
 :class:`~core.errors.IdempotencyKeyReused`. Concurrent repeats are settled by the
-store's idempotent append of identical event ids (DESIGN.md §3). This follows
+store's idempotent append of identical event ids (docs/architecture.md §3). This follows
 Stripe's documented idempotency-key semantics (https://docs.stripe.com/api/idempotent_requests).
 
 A command whose ``decide`` returns no events (it would change nothing, e.g. a

@@ -1,7 +1,7 @@
 """The projection runner: applies events to projections and tracks checkpoints.
 
 Backends call :func:`apply_events` inside the append transaction (inline
-projections, DESIGN.md §5) and inside each rebuild batch, so live rows and
+projections, docs/architecture.md §5) and inside each rebuild batch, so live rows and
 rebuilt rows come from the same code. A projection's checkpoint is the last
 position it has seen, advanced for every event whether or not it handles the
 type, so ``head - checkpoint`` is its lag.

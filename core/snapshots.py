@@ -2,7 +2,7 @@
 
 A :class:`Snapshot` records an aggregate's state at one stream version together
 with the aggregate's ``schema_version``; a snapshot of another schema version is
-ignored (DESIGN.md §4). Deleting every snapshot changes no result.
+ignored (docs/architecture.md §4). Deleting every snapshot changes no result.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class SnapshotPolicy(Protocol):
 
 class IntervalSnapshotPolicy:
     """Saves a snapshot every N events per aggregate type; trusts only snapshots
-    of the aggregate's current ``schema_version`` (DESIGN.md §4).
+    of the aggregate's current ``schema_version`` (docs/architecture.md §4).
 
     Args:
         store: where snapshots live.

@@ -2,8 +2,8 @@
 // once the replica set has a PRIMARY. Idempotent: creates or updates the application
 // role and user.
 //
-// The role grants only `find` and `insert` on `events` (plus creating it and its
-// indexes, and watching it): a collection validator cannot stop updates or deletes,
+// The role grants only `find` and `insert` on `events` and `merkle_nodes` (plus creating
+// them and their indexes, and watching `events`): a collection validator cannot stop updates or deletes,
 // so the application simply has no right to make them. Read models, counters,
 // projection generations and snapshots get what the projections need.
 const dbName = process.env.CHRONICLE_DB || "chronicle";
@@ -18,10 +18,16 @@ const readModels = ["accounts", "transactions", "transaction_balances", "daily_t
 // A rebuild fills the second slot `<name>__b` and switches to it (store/mongo/views.py).
 const slots = readModels.flatMap((name) => [name, `${name}__b`]);
 const bookkeeping = ["counters", "projection_generations", "snapshots"];
+// Like events, the Merkle tree is append-only: nodes are inserted, never changed (store/mongo/merkle.py).
+const appendOnly = ["merkle_nodes"];
 const ddl = ["createCollection", "createIndex"];
 
 const privileges = [
   { resource: { db: dbName, collection: "events" }, actions: ["find", "insert", "changeStream", ...ddl] },
+  ...appendOnly.map((name) => ({
+    resource: { db: dbName, collection: name },
+    actions: ["find", "insert", ...ddl],
+  })),
   ...bookkeeping.map((name) => ({
     resource: { db: dbName, collection: name },
     actions: ["find", "insert", "update", "remove", ...ddl],

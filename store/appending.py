@@ -1,7 +1,7 @@
 """Backend-neutral steps of ``append``: recognising an idempotent repeat and
 building the :class:`RecordedEvent`s of a new append.
 
-Both backends decide these the same way (DESIGN.md §3), so the rules live here
+Both backends decide these the same way (docs/architecture.md §3), so the rules live here
 once and each backend only does its own I/O.
 """
 
@@ -60,11 +60,13 @@ def record(codec: EventCodec, stream_id: str, events: Sequence[NewEvent], versio
     ``UUID`` as strings), exactly what a later read decodes, so inline
     projections see the same event a rebuild will.
     """
-    return [
-        RecordedEvent(
-            event_id=event.event_id, type=event.type, data=to_json_object(event.data),
+    recorded = []
+    for offset, event in enumerate(events, start=1):
+        data = to_json_object(event.data)
+        recorded.append(RecordedEvent(
+            event_id=event.event_id, type=event.type, data=data,
             metadata=event.metadata, stream_id=stream_id, version=version + offset,
             position=head + offset, recorded_at=recorded_at, schema_version=codec.schema_version(event),
-        )
-        for offset, event in enumerate(events, start=1)
-    ]
+            payload=codec.payload(event, data),
+        ))
+    return recorded

@@ -1,6 +1,6 @@
 """Maps events to stored documents/rows and back, applying upcasters on read.
 
-Both backends store the same document shape (DESIGN.md §3): ``event_id``,
+Both backends store the same document shape (docs/architecture.md §3): ``event_id``,
 ``stream_id``, ``version``, ``position``, ``type``, ``schema_version``, ``data``,
 ``metadata`` and ``recorded_at``. Payloads are JSON objects; ``Decimal`` values
 are written as strings so money never passes through a float.
@@ -18,6 +18,7 @@ import orjson
 
 from core.errors import CorruptEvent
 from core.events import EventMetadata, NewEvent, RecordedEvent
+from core.payloads import Payload
 from core.registry import EventTypeRegistry
 
 
@@ -60,6 +61,11 @@ class EventCodec:
     def __init__(self, registry: EventTypeRegistry) -> None:
         self.registry = registry
 
+    def payload(self, event: NewEvent, data: Mapping[str, Any]) -> Payload | None:
+        """Return the typed payload of a new event about to be recorded with ``data``:
+        the one it was built from, else ``data`` decoded through the registry."""
+        return event.payload if event.payload is not None else self.registry.decode_payload(event.type, data)
+
     def schema_version(self, event: NewEvent) -> int:
         """Return the schema version to store for ``event`` (its type's current one)."""
         if self.registry.is_known(event.type):
@@ -101,6 +107,7 @@ class EventCodec:
                 position=position,
                 recorded_at=when,
                 schema_version=current,
+                payload=self.registry.decode_payload(type, payload),
             )
         except (ValueError, TypeError, KeyError, orjson.JSONDecodeError) as error:
             raise CorruptEvent(f"event at position {position} cannot be decoded: {error}") from error

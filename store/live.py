@@ -1,6 +1,6 @@
 """The live feed: one tailer per process, fanned out to every subscriber.
 
-Subscribers always read *by position* (DESIGN.md §3). The feed keeps a bounded
+Subscribers always read *by position* (docs/architecture.md §3). The feed keeps a bounded
 ring of the most recent events; a subscriber reads from the ring while its next
 position is in it, and from the store when it has fallen behind the ring, so a
 slow subscriber costs store reads, never unbounded memory, and never delays the

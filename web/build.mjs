@@ -1,6 +1,6 @@
 // Builds the vendored front-end assets into ../api/static (see README.md).
 //   api/static/graphiql/  GraphiQL IDE (React + GraphiQL + graphql-ws), LICENSES.txt
-//   api/static/ledger/    live ledger page (vanilla JS + bundled graphql-ws client)
+//   api/static/ledger/    live ledger page (vanilla JS modules + bundled graphql-ws client and uPlot)
 // Deterministic: same package-lock.json + same sources => same output bytes.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
@@ -147,11 +147,18 @@ async function buildLedger() {
   clean(dir);
   const result = await esbuild.build({
     ...common,
-    entryPoints: { 'graphql-ws': path.join(SRC, 'ledger', 'graphql-ws-entry.js') },
+    // npm packages, bundled as ES modules the page imports by relative path:
+    // graphql-ws.js (the WebSocket client) and uplot.js + uplot.css (the chart).
+    entryPoints: {
+      'graphql-ws': path.join(SRC, 'ledger', 'graphql-ws-entry.js'),
+      uplot: path.join(SRC, 'ledger', 'uplot-entry.js'),
+    },
     outdir: dir,
     format: 'esm',
   });
-  for (const f of ['index.html', 'app.js', 'style.css']) {
+  // The page's own modules and styles are copied as written (readable in the browser).
+  const own = fs.readdirSync(path.join(SRC, 'ledger')).filter((f) => /\.(html|js|css)$/.test(f) && !f.endsWith('-entry.js'));
+  for (const f of own.sort()) {
     fs.copyFileSync(path.join(SRC, 'ledger', f), path.join(dir, f));
   }
   const lic = licenseText(packagesFromMetafile(result.metafile));

@@ -10,21 +10,20 @@ from api.context import Info
 from api.mutations.customer_result import customer_result
 from api.mutations.run import check_idempotency_key, parse_entity_id, run_command
 from api.types.customer import CustomerSuccess
+from api.types.customer_errors import CustomerNotFoundError, EmailTakenError, InvalidEmailError, InvalidPhoneError
 from api.types.errors import (
     ConcurrencyConflictError,
-    CustomerNotFoundError,
-    EmailTakenError,
     IdempotencyKeyReusedError,
-    InvalidEmailError,
-    InvalidPhoneError,
     ValidationFailedError,
     to_graphql_error,
 )
+from api.types.unions import member_of
 from core.customers.checks import check_email_free
 from core.customers.commands import ChangeCustomerEmail, ChangeCustomerPhone
 from core.customers.contact import normalise_email
 from core.customers.customer import CUSTOMER
-from core.errors import CustomerNotFound, DomainError
+from core.customers.errors import CustomerNotFound
+from core.errors import DomainError
 
 
 @strawberry.input
@@ -70,10 +69,10 @@ async def change_customer_email(info: Info, input: ChangeCustomerEmailInput) -> 
         key = check_idempotency_key(input.idempotency_key)
         await check_email_free(info.context.runtime.views, normalise_email(input.email), customer_id)
     except DomainError as error:
-        return to_graphql_error(error)  # type: ignore[return-value]
+        return member_of(ChangeCustomerEmailResult, to_graphql_error(info, error))
     outcome = await run_command(info, CUSTOMER, customer_id, ChangeCustomerEmail(customer_id, input.email),
                                 expected_version=input.expected_version, idempotency_key=key)
-    return customer_result(outcome)  # type: ignore[return-value]
+    return member_of(ChangeCustomerEmailResult, customer_result(outcome))
 
 
 async def change_customer_phone(info: Info, input: ChangeCustomerPhoneInput) -> ChangeCustomerPhoneResult:
@@ -82,8 +81,8 @@ async def change_customer_phone(info: Info, input: ChangeCustomerPhoneInput) -> 
         customer_id = _customer_id(input.customer_id)
         key = check_idempotency_key(input.idempotency_key)
     except DomainError as error:
-        return to_graphql_error(error)  # type: ignore[return-value]
+        return member_of(ChangeCustomerPhoneResult, to_graphql_error(info, error))
     command = ChangeCustomerPhone(customer_id, input.phone, info.context.runtime.settings.default_phone_region)
     outcome = await run_command(info, CUSTOMER, customer_id, command,
                                 expected_version=input.expected_version, idempotency_key=key)
-    return customer_result(outcome)  # type: ignore[return-value]
+    return member_of(ChangeCustomerPhoneResult, customer_result(outcome))

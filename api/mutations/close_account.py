@@ -9,15 +9,14 @@ import strawberry
 from api.context import Info
 from api.mutations.run import check_idempotency_key, parse_account_id, run_account_command
 from api.types.account import AccountSuccess
+from api.types.bank_errors import AccountClosedError, AccountNotFoundError, BalanceNotZeroError
 from api.types.errors import (
-    AccountClosedError,
-    AccountNotFoundError,
-    BalanceNotZeroError,
     ConcurrencyConflictError,
     IdempotencyKeyReusedError,
     ValidationFailedError,
     to_graphql_error,
 )
+from api.types.unions import member_of
 from core.bank.commands import CloseAccount
 from core.errors import DomainError
 
@@ -42,7 +41,7 @@ async def close_account(info: Info, input: CloseAccountInput) -> CloseAccountRes
         account_id = parse_account_id(str(input.account_id))
         key = check_idempotency_key(input.idempotency_key)
     except DomainError as error:
-        return to_graphql_error(error)  # type: ignore[return-value]
-    return await run_account_command(  # type: ignore[return-value]
+        return member_of(CloseAccountResult, to_graphql_error(info, error))
+    return member_of(CloseAccountResult, await run_account_command(
         info, account_id, CloseAccount(account_id),
-        expected_version=input.expected_version, idempotency_key=key)
+        expected_version=input.expected_version, idempotency_key=key))

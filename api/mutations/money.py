@@ -10,15 +10,15 @@ import strawberry
 from api.context import Info
 from api.mutations.run import check_idempotency_key, parse_account_id, run_account_command
 from api.types.account import AccountSuccess
+from api.types.bank_errors import AccountClosedError, AccountNotFoundError, InsufficientFundsError
 from api.types.errors import (
-    AccountClosedError,
-    AccountNotFoundError,
     ConcurrencyConflictError,
+    Error,
     IdempotencyKeyReusedError,
-    InsufficientFundsError,
     ValidationFailedError,
     to_graphql_error,
 )
+from api.types.unions import member_of
 from core.bank.commands import DepositMoney, WithdrawMoney
 from core.errors import DomainError
 
@@ -58,21 +58,22 @@ WithdrawResult = Annotated[
 ]
 
 
-async def _move(info: Info, input: DepositInput | WithdrawInput, kind: type[DepositMoney | WithdrawMoney]) -> object:
+async def _move(info: Info, input: DepositInput | WithdrawInput,
+                kind: type[DepositMoney | WithdrawMoney]) -> AccountSuccess | Error:
     try:
         account_id = parse_account_id(str(input.account_id))
         key = check_idempotency_key(input.idempotency_key)
     except DomainError as error:
-        return to_graphql_error(error)
+        return to_graphql_error(info, error)
     return await run_account_command(info, account_id, kind(account_id, input.amount, input.reference),
                                      expected_version=input.expected_version, idempotency_key=key)
 
 
 async def deposit(info: Info, input: DepositInput) -> DepositResult:
     """Deposit money into an open account."""
-    return await _move(info, input, DepositMoney)  # type: ignore[return-value]
+    return member_of(DepositResult, await _move(info, input, DepositMoney))
 
 
 async def withdraw(info: Info, input: WithdrawInput) -> WithdrawResult:
     """Withdraw money; the balance may not go below minus the overdraft limit."""
-    return await _move(info, input, WithdrawMoney)  # type: ignore[return-value]
+    return member_of(WithdrawResult, await _move(info, input, WithdrawMoney))

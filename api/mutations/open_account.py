@@ -11,16 +11,13 @@ from uuid6 import uuid7
 from api.context import Info
 from api.mutations.run import account_id_for, check_idempotency_key, parse_entity_id, run_account_command
 from api.types.account import AccountSuccess
-from api.types.errors import (
-    CustomerNotFoundError,
-    Error,
-    IdempotencyKeyReusedError,
-    ValidationFailedError,
-    to_graphql_error,
-)
+from api.types.customer_errors import CustomerNotFoundError
+from api.types.errors import IdempotencyKeyReusedError, ValidationFailedError, to_graphql_error
+from api.types.unions import member_of
 from core.bank.commands import OpenAccount
 from core.customers.checks import check_customer_exists
-from core.errors import CustomerNotFound, DomainError
+from core.customers.errors import CustomerNotFound
+from core.errors import DomainError
 
 
 @strawberry.input
@@ -51,10 +48,9 @@ async def open_account(info: Info, input: OpenAccountInput) -> OpenAccountResult
                 raise CustomerNotFound(str(input.customer_id)[:64])
             await check_customer_exists(info.context.runtime.store, customer_id)
     except DomainError as error:
-        return to_graphql_error(error)  # type: ignore[return-value]
+        return member_of(OpenAccountResult, to_graphql_error(info, error))
     account_id = account_id_for(key, info.context.actor) if key else str(uuid7())
     command = OpenAccount(account_id, input.owner, input.currency,
                           input.overdraft_limit if input.overdraft_limit is not None else Decimal(0), customer_id)
-    result: AccountSuccess | Error = await run_account_command(
-        info, account_id, command, expected_version=None, idempotency_key=key)
-    return result  # type: ignore[return-value]
+    return member_of(OpenAccountResult, await run_account_command(
+        info, account_id, command, expected_version=None, idempotency_key=key))

@@ -1,4 +1,4 @@
-"""``rebuildProjection`` (admin): replay the whole log into one projection (DESIGN.md §5)."""
+"""``rebuildProjection`` (admin): replay the whole log into one projection (docs/architecture.md §5)."""
 
 from __future__ import annotations
 

@@ -11,14 +11,9 @@ from api.context import Info
 from api.mutations.customer_result import customer_result
 from api.mutations.run import check_idempotency_key, entity_id_for, run_command
 from api.types.customer import CustomerSuccess
-from api.types.errors import (
-    EmailTakenError,
-    IdempotencyKeyReusedError,
-    InvalidEmailError,
-    InvalidPhoneError,
-    ValidationFailedError,
-    to_graphql_error,
-)
+from api.types.customer_errors import EmailTakenError, InvalidEmailError, InvalidPhoneError
+from api.types.errors import IdempotencyKeyReusedError, ValidationFailedError, to_graphql_error
+from api.types.unions import member_of
 from core.customers.checks import check_email_free
 from core.customers.commands import RegisterCustomer
 from core.customers.contact import normalise_email
@@ -52,8 +47,8 @@ async def register_customer(info: Info, input: RegisterCustomerInput) -> Registe
         customer_id = entity_id_for(CUSTOMER_ID_NAMESPACE, key, info.context.actor)
         await check_email_free(runtime.views, normalise_email(input.email), customer_id)
     except DomainError as error:
-        return to_graphql_error(error)  # type: ignore[return-value]
+        return member_of(RegisterCustomerResult, to_graphql_error(info, error))
     command = RegisterCustomer(customer_id, input.name, input.email, input.phone,
                                runtime.settings.default_phone_region)
     outcome = await run_command(info, CUSTOMER, customer_id, command, expected_version=None, idempotency_key=key)
-    return customer_result(outcome)  # type: ignore[return-value]
+    return member_of(RegisterCustomerResult, customer_result(outcome))

@@ -18,7 +18,8 @@ from api.types.errors import Error, to_graphql_error
 from api.types.event import Event
 from core.aggregate import AggregateType
 from core.bank.account import ACCOUNT
-from core.errors import AccountNotFound, DomainError, ValidationFailed
+from core.bank.errors import AccountNotFound
+from core.errors import DomainError, ValidationFailed
 from core.processor import CommandOutcome, scoped_idempotency_key
 from core.text import is_plain_text
 
@@ -130,7 +131,7 @@ async def run_command(
         )
     except DomainError as error:
         runtime.metrics.command(command, error.code)
-        return to_graphql_error(error)
+        return to_graphql_error(info, error)
     except Exception:
         runtime.metrics.command(command, "error")
         raise

@@ -15,8 +15,8 @@ import strawberry
 
 from api.context import Info
 from api.mutations.run import check_idempotency_key, entity_id_for, parse_account_id
+from api.types.bank_errors import AccountNotFoundError
 from api.types.errors import (
-    AccountNotFoundError,
     ConcurrencyConflictError,
     IdempotencyKeyReusedError,
     ValidationFailedError,
@@ -24,6 +24,8 @@ from api.types.errors import (
 )
 from api.types.event import Event
 from api.types.transfer import Transfer, TransferSuccess
+from api.types.unions import member_of
+from core.bank.domain import TRANSFER_PROCESS
 from core.bank.transfer_projection import TRANSFERS
 from core.errors import DomainError
 
@@ -53,12 +55,12 @@ async def transfer_money(info: Info, input: TransferMoneyInput) -> TransferMoney
         target = parse_account_id(str(input.to_account_id), "toAccountId")
         key = check_idempotency_key(input.idempotency_key)
         transfer_id = entity_id_for(TRANSFER_ID_NAMESPACE, key, info.context.actor)
-        run = await runtime.transfers.start(transfer_id, source, target, input.amount,
-                                            context=info.context.command_context(), idempotency_key=key,
-                                            idempotency_scope=info.context.actor)
+        run = await runtime.process(TRANSFER_PROCESS).start(transfer_id, source, target, input.amount,
+                                                            context=info.context.command_context(),
+                                                            idempotency_key=key, idempotency_scope=info.context.actor)
     except DomainError as error:
-        return to_graphql_error(error)  # type: ignore[return-value]
+        return member_of(TransferMoneyResult, to_graphql_error(info, error))
     document = await runtime.views.get(TRANSFERS, transfer_id)
     assert document is not None, "the transfers projection runs inline"
-    return TransferSuccess(transfer=Transfer.from_document(document),  # type: ignore[return-value]
+    return TransferSuccess(transfer=Transfer.from_document(document),
                            events=[Event.from_recorded(e) for e in run.events], replayed=run.replayed)

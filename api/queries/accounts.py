@@ -1,7 +1,7 @@
 """``account``, ``accounts``, ``transactions`` and ``dailyTotals``: read-model queries.
 
 ``account`` with ``asOfVersion``/``asOf`` is the exception: it is rebuilt from
-the account's events (a temporal query, DESIGN.md §6).
+the account's events (a temporal query, docs/architecture.md §6).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``accountHistory``: an account's balance after each of its events.
 
-Folded from the account's stream, never from projections (DESIGN.md §6), so it
+Folded from the account's stream, never from projections (docs/architecture.md §6), so it
 always agrees with the event log.
 """
 

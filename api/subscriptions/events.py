@@ -4,7 +4,7 @@
 beginning, ``null`` delivers only what is appended after the subscription
 starts. A client that reconnects with the last position (version) it saw
 resumes with no gap and no duplicate, because the store's subscription reads
-by gap-free position (DESIGN.md §3).
+by gap-free position (docs/architecture.md §3).
 
 Over WebSocket the resolvers do not stream themselves: once strawberry has run
 the subscriber's checks (auth, limits, arguments), they hand their event source
@@ -26,7 +26,7 @@ from api.queries.events import MAX_TYPES
 from api.subscriptions import shared
 from api.types.event import Event
 from core.bank.account import ACCOUNT
-from core.errors import AccountNotFound
+from core.bank.errors import AccountNotFound
 from core.events import RecordedEvent
 from core.ports import EventStore
 

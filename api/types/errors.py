@@ -1,16 +1,25 @@
-"""The ``Error`` interface and the union members for expected domain outcomes.
+"""The ``Error`` interface, the generic union members, and the error-member table.
 
-Each member carries a stable ``code`` (DESIGN.md §6) and typed fields, so
-clients branch on ``__typename`` or ``code`` and never parse messages.
+Each member carries a stable ``code`` (docs/architecture.md §6) and typed fields, so
+clients branch on ``__typename`` or ``code`` and never parse messages. The
+members of the generic errors (:mod:`core.errors`) are here; each domain's
+GraphQL module brings the members of its own errors and a table mapping its
+error classes to them (:class:`api.domains.GraphQLModule`). The tables are
+composed into :class:`ErrorMembers`; an error is translated by the entry of the
+most specific class in its MRO, so a subclass with its own member wins.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from core import errors as domain
+from core.errors import ConcurrencyError, DomainError, IdempotencyKeyReused, ValidationFailed
+
+if TYPE_CHECKING:
+    from api.context import Info
 
 
 @strawberry.interface(description="An expected outcome that refused a command; nothing was appended.")
@@ -24,56 +33,10 @@ class ValidationFailedError(Error):
     field: str = strawberry.field(description="The input field at fault (GraphQL spelling).")
 
 
-@strawberry.type(name="AccountNotFound")
-class AccountNotFoundError(Error):
-    account_id: strawberry.ID
-    field: str = strawberry.field(description="The input field that named the missing account "
-                                              "(`accountId`, or `fromAccountId` / `toAccountId` for transfers).")
-
-
-@strawberry.type(name="AccountClosed")
-class AccountClosedError(Error):
-    account_id: strawberry.ID
-
-
-@strawberry.type(name="InsufficientFunds")
-class InsufficientFundsError(Error):
-    account_id: strawberry.ID
-    balance: Decimal
-    amount: Decimal
-    overdraft_limit: Decimal
-
-
-@strawberry.type(name="BalanceNotZero")
-class BalanceNotZeroError(Error):
-    account_id: strawberry.ID
-    balance: Decimal
-
-
 @strawberry.type(name="ConcurrencyConflict")
 class ConcurrencyConflictError(Error):
     expected_version: int | None
     actual_version: int
-
-
-@strawberry.type(name="CustomerNotFound")
-class CustomerNotFoundError(Error):
-    customer_id: strawberry.ID
-
-
-@strawberry.type(name="InvalidEmail")
-class InvalidEmailError(Error):
-    field: str = strawberry.field(description="The input field at fault (GraphQL spelling).")
-
-
-@strawberry.type(name="InvalidPhone")
-class InvalidPhoneError(Error):
-    field: str = strawberry.field(description="The input field at fault (GraphQL spelling).")
-
-
-@strawberry.type(name="EmailTaken")
-class EmailTakenError(Error):
-    email: str = strawberry.field(description="The canonical address another customer holds.")
 
 
 @strawberry.type(name="IdempotencyKeyReused")
@@ -81,39 +44,57 @@ class IdempotencyKeyReusedError(Error):
     idempotency_key: str
 
 
-def to_graphql_error(error: domain.DomainError) -> Error:
-    """Translate a core domain error into its GraphQL union member.
+ErrorTable = Mapping[type[DomainError], Callable[[Any], Error]]
+"""Domain error class -> builds its GraphQL member from an instance (``code`` and
+``message`` come from the error itself)."""
+
+GENERIC_ERRORS: ErrorTable = {
+    ValidationFailed: lambda e: ValidationFailedError(code=e.code, message=str(e), field=e.field),
+    ConcurrencyError: lambda e: ConcurrencyConflictError(
+        code=e.code, message=str(e), actual_version=e.actual_version,
+        expected_version=e.expected_version if isinstance(e.expected_version, int) else None),
+    IdempotencyKeyReused: lambda e: IdempotencyKeyReusedError(code=e.code, message=str(e),
+                                                              idempotency_key=e.idempotency_key),
+}
+"""Members of the generic errors every command may raise."""
+
+
+class ErrorMembers:
+    """The composed error tables of the generic errors and every registered domain.
+
+    Raises:
+        ValueError: (on construction) two tables map the same error class.
+    """
+
+    def __init__(self, tables: Iterable[ErrorTable]) -> None:
+        self._table: dict[type[DomainError], Callable[[Any], Error]] = {}
+        for table in (GENERIC_ERRORS, *tables):
+            for error_class, member in table.items():
+                if error_class in self._table:
+                    raise ValueError(f"{error_class.__name__} has two GraphQL members")
+                self._table[error_class] = member
+
+    def __contains__(self, error_class: type[DomainError]) -> bool:
+        return error_class in self._table
+
+    def member(self, error: DomainError) -> Error:
+        """Return the GraphQL member of ``error`` (its most specific mapped class).
+
+        Raises:
+            TypeError: no class in the error's MRO is mapped (a programming error;
+                ``tests/api/test_error_members.py`` catches it for declared errors).
+        """
+        for cls in type(error).__mro__:
+            build = self._table.get(cls)
+            if build is not None:
+                return build(error)
+        raise TypeError(f"no GraphQL member for {type(error).__name__}")
+
+
+def to_graphql_error(info: Info, error: DomainError) -> Error:
+    """Translate a domain error into its GraphQL union member (the runtime's :class:`ErrorMembers`).
 
     Raises:
         TypeError: the error has no GraphQL member (a programming error).
     """
-    message = str(error)
-    if isinstance(error, domain.InvalidEmail):
-        return InvalidEmailError(code=error.code, message=message, field=error.field)
-    if isinstance(error, domain.InvalidPhone):
-        return InvalidPhoneError(code=error.code, message=message, field=error.field)
-    if isinstance(error, domain.EmailTaken):
-        return EmailTakenError(code=error.code, message=message, email=error.email)
-    if isinstance(error, domain.CustomerNotFound):
-        return CustomerNotFoundError(code=error.code, message=message, customer_id=strawberry.ID(error.customer_id))
-    if isinstance(error, domain.ValidationFailed):
-        return ValidationFailedError(code=error.code, message=message, field=error.field)
-    if isinstance(error, domain.AccountNotFound):
-        return AccountNotFoundError(code=error.code, message=message, account_id=strawberry.ID(error.account_id),
-                                    field=error.field)
-    if isinstance(error, domain.AccountClosed):
-        return AccountClosedError(code=error.code, message=message, account_id=strawberry.ID(error.account_id))
-    if isinstance(error, domain.InsufficientFunds):
-        return InsufficientFundsError(code=error.code, message=message, account_id=strawberry.ID(error.account_id),
-                                      balance=error.balance, amount=error.amount,
-                                      overdraft_limit=error.overdraft_limit)
-    if isinstance(error, domain.BalanceNotZero):
-        return BalanceNotZeroError(code=error.code, message=message, account_id=strawberry.ID(error.account_id),
-                                   balance=error.balance)
-    if isinstance(error, domain.ConcurrencyError):
-        expected = error.expected_version if isinstance(error.expected_version, int) else None
-        return ConcurrencyConflictError(code=error.code, message=message, expected_version=expected,
-                                        actual_version=error.actual_version)
-    if isinstance(error, domain.IdempotencyKeyReused):
-        return IdempotencyKeyReusedError(code=error.code, message=message, idempotency_key=error.idempotency_key)
-    raise TypeError(f"no GraphQL member for {type(error).__name__}")
+    return info.context.runtime.errors.member(error)

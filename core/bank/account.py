@@ -28,23 +28,18 @@ from core.bank.commands import (
     OpenAccount,
     WithdrawMoney,
 )
-from core.errors import (
-    AccountClosed,
-    AccountNotFound,
-    BalanceNotZero,
-    CurrencyMismatch,
-    InsufficientFunds,
-    ValidationFailed,
-)
-from core.events import NewEvent, RecordedEvent
+from core.bank.errors import AccountClosed, AccountNotFound, BalanceNotZero, CurrencyMismatch, InsufficientFunds
+from core.bank.events import AccountClosed as AccountClosedEvent
+from core.bank.events import AccountOpened, MoneyDeposited, MoneyWithdrawn
+from core.errors import ValidationFailed
+from core.events import NewEvent, RecordedEvent, payload_as
 from core.money import currency_exponent, format_amount, parse_amount
 from core.text import plain_text
 
-ACCOUNT_OPENED = "AccountOpened"
-MONEY_DEPOSITED = "MoneyDeposited"
-MONEY_WITHDRAWN = "MoneyWithdrawn"
-ACCOUNT_CLOSED = "AccountClosed"
-EVENT_TYPES = (ACCOUNT_OPENED, MONEY_DEPOSITED, MONEY_WITHDRAWN, ACCOUNT_CLOSED)
+ACCOUNT_OPENED = AccountOpened.TYPE
+MONEY_DEPOSITED = MoneyDeposited.TYPE
+MONEY_WITHDRAWN = MoneyWithdrawn.TYPE
+ACCOUNT_CLOSED = AccountClosedEvent.TYPE
 
 MAX_OWNER_LENGTH = 200
 MAX_REFERENCE_LENGTH = 140
@@ -81,26 +76,30 @@ class Account:
 
 def evolve(state: Account, event: RecordedEvent) -> Account:
     """Fold one recorded account event into ``state``; never raises."""
-    data = event.data
-    moved = {"version": event.version, "updated_at": event.recorded_at}
     if event.type == ACCOUNT_OPENED:
+        opened = payload_as(event, AccountOpened)
         return Account(
-            account_id=str(data["account_id"]),
-            owner=str(data["owner"]),
-            currency=str(data["currency"]),
-            balance=Decimal(format_amount(Decimal(0), str(data["currency"]))),
-            overdraft_limit=Decimal(str(data.get("overdraft_limit", "0"))),
+            account_id=opened.account_id,
+            owner=opened.owner,
+            currency=opened.currency,
+            balance=Decimal(format_amount(Decimal(0), opened.currency)),
+            overdraft_limit=opened.overdraft_limit,
             opened_at=event.recorded_at,
-            customer_id=str(data["customer_id"]) if data.get("customer_id") else None,
-            **moved,  # type: ignore[arg-type]
+            customer_id=opened.customer_id or None,
+            version=event.version,
+            updated_at=event.recorded_at,
         )
     if event.type == MONEY_DEPOSITED:
-        return replace(state, balance=state.balance + Decimal(str(data["amount"])), **moved)  # type: ignore[arg-type]
+        deposited = payload_as(event, MoneyDeposited)
+        return replace(state, balance=state.balance + deposited.amount, version=event.version,
+                       updated_at=event.recorded_at)
     if event.type == MONEY_WITHDRAWN:
-        return replace(state, balance=state.balance - Decimal(str(data["amount"])), **moved)  # type: ignore[arg-type]
+        withdrawn = payload_as(event, MoneyWithdrawn)
+        return replace(state, balance=state.balance - withdrawn.amount, version=event.version,
+                       updated_at=event.recorded_at)
     if event.type == ACCOUNT_CLOSED:
-        return replace(state, status=AccountStatus.CLOSED, **moved)  # type: ignore[arg-type]
-    return replace(state, **moved)  # type: ignore[arg-type]
+        return replace(state, status=AccountStatus.CLOSED, version=event.version, updated_at=event.recorded_at)
+    return replace(state, version=event.version, updated_at=event.recorded_at)
 
 
 def _open(command: OpenAccount, state: Account) -> list[NewEvent]:
@@ -110,15 +109,9 @@ def _open(command: OpenAccount, state: Account) -> list[NewEvent]:
     currency = command.currency.strip().upper()
     currency_exponent(currency)
     limit = parse_amount(command.overdraft_limit, currency, field="overdraftLimit", allow_zero=True)
-    data = {
-        "account_id": command.account_id,
-        "owner": owner,
-        "currency": currency,
-        "overdraft_limit": format_amount(limit, currency),
-    }
-    if command.customer_id is not None:
-        data["customer_id"] = command.customer_id
-    return [NewEvent(ACCOUNT_OPENED, data)]
+    return [NewEvent.of(AccountOpened(account_id=command.account_id, owner=owner, currency=currency,
+                                      overdraft_limit=Decimal(format_amount(limit, currency)),
+                                      customer_id=command.customer_id))]
 
 
 def _require_open(account_id: str, state: Account) -> None:
@@ -134,22 +127,18 @@ def _reference(raw: str | None) -> str | None:
     return plain_text("reference", raw, MAX_REFERENCE_LENGTH)
 
 
-def _movement(event_type: str, command: DepositMoney | WithdrawMoney | DebitForTransfer | CreditForTransfer,
-              amount: Decimal, state: Account, extra: dict[str, Any] | None = None) -> list[NewEvent]:
+def _movement(payload: type[MoneyDeposited | MoneyWithdrawn],
+              command: DepositMoney | WithdrawMoney | DebitForTransfer | CreditForTransfer,
+              amount: Decimal, state: Account, **extra: Any) -> list[NewEvent]:
     """Record a deposit or withdrawal; transfer steps add ``transfer_id`` (and ``refund``) via ``extra``."""
     reference = command.reference if isinstance(command, (DepositMoney, WithdrawMoney)) else None
-    return [NewEvent(event_type, {
-        "account_id": command.account_id,
-        "amount": format_amount(amount, state.currency),
-        "currency": state.currency,
-        "reference": _reference(reference),
-        **(extra or {}),
-    }, schema_version=2)]
+    return [NewEvent.of(payload(account_id=command.account_id, amount=Decimal(format_amount(amount, state.currency)),
+                                currency=state.currency, reference=_reference(reference), **extra))]
 
 
 def _deposit(command: DepositMoney, state: Account) -> list[NewEvent]:
     _require_open(command.account_id, state)
-    return _movement(MONEY_DEPOSITED, command, parse_amount(command.amount, state.currency), state)
+    return _movement(MoneyDeposited, command, parse_amount(command.amount, state.currency), state)
 
 
 def _withdraw(command: WithdrawMoney | DebitForTransfer, state: Account) -> list[NewEvent]:
@@ -159,8 +148,9 @@ def _withdraw(command: WithdrawMoney | DebitForTransfer, state: Account) -> list
     amount = parse_amount(command.amount, state.currency)
     if state.balance - amount < -state.overdraft_limit:
         raise InsufficientFunds(command.account_id, state.balance, amount, state.overdraft_limit)
-    extra = {"transfer_id": command.transfer_id} if isinstance(command, DebitForTransfer) else None
-    return _movement(MONEY_WITHDRAWN, command, amount, state, extra)
+    if isinstance(command, DebitForTransfer):
+        return _movement(MoneyWithdrawn, command, amount, state, transfer_id=command.transfer_id)
+    return _movement(MoneyWithdrawn, command, amount, state)
 
 
 def _credit(command: CreditForTransfer, state: Account) -> list[NewEvent]:
@@ -173,17 +163,15 @@ def _credit(command: CreditForTransfer, state: Account) -> list[NewEvent]:
         raise AccountClosed(command.account_id)
     if command.currency != state.currency:
         raise CurrencyMismatch(command.account_id, state.currency, command.currency)
-    extra: dict[str, Any] = {"transfer_id": command.transfer_id}
-    if command.refund:
-        extra["refund"] = True
-    return _movement(MONEY_DEPOSITED, command, parse_amount(command.amount, state.currency), state, extra)
+    return _movement(MoneyDeposited, command, parse_amount(command.amount, state.currency), state,
+                     transfer_id=command.transfer_id, refund=command.refund)
 
 
 def _close(command: CloseAccount, state: Account) -> list[NewEvent]:
     _require_open(command.account_id, state)
     if state.balance != 0:
         raise BalanceNotZero(command.account_id, state.balance)
-    return [NewEvent(ACCOUNT_CLOSED, {"account_id": command.account_id})]
+    return [NewEvent.of(AccountClosedEvent(command.account_id))]
 
 
 def decide(command: object, state: Account) -> Sequence[NewEvent]:

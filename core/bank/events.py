@@ -1,19 +1,114 @@
-"""Registers the bank domain's event types and upcasters with an :class:`EventTypeRegistry`."""
+"""The bank's event payloads (accounts and transfers), one typed class per event type.
+
+Field order is the stored order; money fields are ``Decimal`` holding the
+amount already formatted to the currency's minor units (stored as its string,
+e.g. ``"10.50"``).
+"""
 
 from __future__ import annotations
 
-from core.bank.account import EVENT_TYPES, MONEY_DEPOSITED, MONEY_WITHDRAWN
-from core.bank.transfer import EVENT_TYPES as TRANSFER_EVENT_TYPES
-from core.bank.upcasters import upcast_money_deposited_v1_to_v2, upcast_money_withdrawn_v1_to_v2
-from core.registry import EventTypeRegistry
+from dataclasses import dataclass
+from decimal import Decimal
 
-SCHEMA_VERSIONS = {MONEY_DEPOSITED: 2, MONEY_WITHDRAWN: 2}
-"""Current payload schema version of each bank event type that is past version 1."""
+from core.events import RecordedEvent, payload_as
+from core.payloads import Payload, omitted
 
 
-def register_bank_events(registry: EventTypeRegistry) -> None:
-    """Declare every bank event type (accounts and transfers) at its current schema version, with its upcasters."""
-    for event_type in (*EVENT_TYPES, *TRANSFER_EVENT_TYPES):
-        registry.register(event_type, SCHEMA_VERSIONS.get(event_type, 1))
-    registry.add_upcaster(MONEY_DEPOSITED, 1, upcast_money_deposited_v1_to_v2)
-    registry.add_upcaster(MONEY_WITHDRAWN, 1, upcast_money_withdrawn_v1_to_v2)
+@dataclass(frozen=True, slots=True)
+class AccountOpened(Payload):
+    TYPE = "AccountOpened"
+
+    account_id: str
+    owner: str
+    currency: str
+    overdraft_limit: Decimal = Decimal(0)
+    customer_id: str | None = omitted()
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyDeposited(Payload):
+    """A deposit; a transfer's credit carries ``transfer_id`` (and ``refund`` when it undoes a debit).
+    v2 added ``reference`` (:func:`core.bank.upcasters.upcast_money_deposited_v1_to_v2`)."""
+
+    TYPE = "MoneyDeposited"
+    SCHEMA_VERSION = 2
+
+    account_id: str
+    amount: Decimal
+    currency: str
+    reference: str | None = None
+    transfer_id: str | None = omitted()
+    refund: bool = omitted(False)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyWithdrawn(Payload):
+    """A withdrawal; a transfer's debit carries ``transfer_id``. v2 added ``reference``."""
+
+    TYPE = "MoneyWithdrawn"
+    SCHEMA_VERSION = 2
+
+    account_id: str
+    amount: Decimal
+    currency: str
+    reference: str | None = None
+    transfer_id: str | None = omitted()
+
+
+@dataclass(frozen=True, slots=True)
+class AccountClosed(Payload):
+    TYPE = "AccountClosed"
+
+    account_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequested(Payload):
+    TYPE = "TransferRequested"
+
+    transfer_id: str
+    from_account_id: str
+    to_account_id: str
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferDebited(Payload):
+    TYPE = "TransferDebited"
+
+    transfer_id: str
+    withdrawal_event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCompleted(Payload):
+    TYPE = "TransferCompleted"
+
+    transfer_id: str
+    deposit_event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferFailed(Payload):
+    TYPE = "TransferFailed"
+
+    transfer_id: str
+    reason: str
+    message: str | None = None
+    refunded: bool = False
+
+
+MoneyMoved = MoneyDeposited | MoneyWithdrawn
+"""The payloads that change a balance."""
+
+
+def money_moved(event: RecordedEvent) -> MoneyMoved:
+    """Return the typed payload of a ``MoneyDeposited`` or ``MoneyWithdrawn`` event.
+
+    Raises:
+        TypeError, ValueError: the event's ``data`` is not such a payload.
+    """
+    if event.type == MoneyDeposited.TYPE:
+        return payload_as(event, MoneyDeposited)
+    return payload_as(event, MoneyWithdrawn)

@@ -1,6 +1,6 @@
 """An account's balance after each of its events, folded from the stream itself.
 
-Used by temporal queries (DESIGN.md §6): unlike the ``transactions`` read model
+Used by temporal queries (docs/architecture.md §6): unlike the ``transactions`` read model
 it needs no projection, so it always agrees with the event log.
 """
 
@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from core.bank.account import ACCOUNT, MONEY_DEPOSITED, MONEY_WITHDRAWN, Account
+from core.bank.events import money_moved
 from core.events import RecordedEvent
 
 
@@ -41,15 +42,15 @@ def balance_history(events: Sequence[RecordedEvent], state: Account | None = Non
     entries = []
     for event in events:
         current = ACCOUNT.evolve(current, event)
-        moves_money = event.type in (MONEY_DEPOSITED, MONEY_WITHDRAWN)
+        moved = money_moved(event) if event.type in (MONEY_DEPOSITED, MONEY_WITHDRAWN) else None
         entries.append(BalanceEntry(
             version=event.version,
             position=event.position,
             type=event.type,
-            amount=Decimal(str(event.data["amount"])) if moves_money else None,
+            amount=moved.amount if moved else None,
             balance=current.balance,
             currency=current.currency,
-            reference=event.data.get("reference") if moves_money else None,
+            reference=moved.reference if moved else None,
             recorded_at=event.recorded_at,
         ))
     return entries

@@ -1,4 +1,4 @@
-"""Read models of the bank domain (DESIGN.md §5).
+"""Read models of the bank domain (docs/architecture.md §5).
 
 - ``accounts``: one document per account (balance, status, version, times).
 - ``transactions``: one document per deposit or withdrawal, keyed by the
@@ -20,8 +20,8 @@ from core.bank.account import (
     MONEY_DEPOSITED,
     MONEY_WITHDRAWN,
 )
-from core.bank.transfer_projection import TransfersProjection
-from core.events import RecordedEvent
+from core.bank.events import AccountOpened, MoneyDeposited, MoneyMoved, money_moved
+from core.events import RecordedEvent, payload_as
 from core.money import format_amount
 from core.ports import Collection, Index, ViewWriter
 
@@ -40,9 +40,8 @@ def _iso(event: RecordedEvent) -> str:
     return event.recorded_at.isoformat()
 
 
-def _signed(event: RecordedEvent) -> Decimal:
-    amount = Decimal(str(event.data["amount"]))
-    return amount if event.type == MONEY_DEPOSITED else -amount
+def _signed(moved: MoneyMoved) -> Decimal:
+    return moved.amount if isinstance(moved, MoneyDeposited) else -moved.amount
 
 
 class AccountsProjection:
@@ -53,32 +52,32 @@ class AccountsProjection:
     collections = (Collection(ACCOUNTS, (Index(("status",)),)),)
 
     async def apply(self, event: RecordedEvent, view: ViewWriter) -> None:
-        data = event.data
-        account_id = str(data["account_id"])
         if event.type == ACCOUNT_OPENED:
-            currency = str(data["currency"])
+            opened = payload_as(event, AccountOpened)
+            account_id, currency = opened.account_id, opened.currency
             document: dict[str, Any] = {
                 "id": account_id,
-                "owner": data["owner"],
+                "owner": opened.owner,
                 "currency": currency,
                 "balance": format_amount(Decimal(0), currency),
-                "overdraft_limit": data["overdraft_limit"],
+                "overdraft_limit": str(opened.overdraft_limit),
                 "status": "OPEN",
                 "version": event.version,
                 "opened_at": _iso(event),
                 "updated_at": _iso(event),
             }
-            if data.get("customer_id"):
-                document["customer_id"] = data["customer_id"]
+            if opened.customer_id:
+                document["customer_id"] = opened.customer_id
             await view.put(ACCOUNTS, account_id, document)
             return
+        account_id = str(event.data["account_id"])
         current = await view.get(ACCOUNTS, account_id)
         if current is None:
             return
         if event.type == ACCOUNT_CLOSED:
             current["status"] = "CLOSED"
         else:
-            balance = Decimal(current["balance"]) + _signed(event)
+            balance = Decimal(current["balance"]) + _signed(money_moved(event))
             current["balance"] = format_amount(balance, current["currency"])
         current["version"] = event.version
         current["updated_at"] = _iso(event)
@@ -96,20 +95,20 @@ class TransactionsProjection:
     )
 
     async def apply(self, event: RecordedEvent, view: ViewWriter) -> None:
-        account_id = str(event.data["account_id"])
-        currency = str(event.data["currency"])
+        moved = money_moved(event)
+        account_id, currency = moved.account_id, moved.currency
         running = await view.get(TRANSACTION_BALANCES, account_id)
         balance = Decimal(running["balance"]) if running else Decimal(0)
-        balance += _signed(event)
+        balance += _signed(moved)
         await view.put(TRANSACTION_BALANCES, account_id, {"balance": format_amount(balance, currency)})
         await view.put(TRANSACTIONS, position_key(event.position), {
             "account_id": account_id,
             "position": event.position,
             "version": event.version,
             "kind": "DEPOSIT" if event.type == MONEY_DEPOSITED else "WITHDRAWAL",
-            "amount": event.data["amount"],
+            "amount": str(moved.amount),
             "currency": currency,
-            "reference": event.data.get("reference"),
+            "reference": moved.reference,
             "balance_after": format_amount(balance, currency),
             "recorded_at": _iso(event),
         })
@@ -123,7 +122,8 @@ class DailyTotalsProjection:
     collections = (Collection(DAILY_TOTALS, (Index(("day",)),)),)
 
     async def apply(self, event: RecordedEvent, view: ViewWriter) -> None:
-        currency = str(event.data["currency"])
+        moved = money_moved(event)
+        currency = moved.currency
         day = event.recorded_at.date().isoformat()
         key = f"{day}:{currency}"
         row = await view.get(DAILY_TOTALS, key) or {
@@ -133,12 +133,6 @@ class DailyTotalsProjection:
             "count": 0,
         }
         field = "deposits" if event.type == MONEY_DEPOSITED else "withdrawals"
-        row[field] = format_amount(Decimal(row[field]) + Decimal(str(event.data["amount"])), currency)
+        row[field] = format_amount(Decimal(row[field]) + moved.amount, currency)
         row["count"] = int(row["count"]) + 1
         await view.put(DAILY_TOTALS, key, row)
-
-
-def bank_projections() -> list[AccountsProjection | TransactionsProjection | DailyTotalsProjection
-                               | TransfersProjection]:
-    """Return fresh instances of every bank projection (transfers included)."""
-    return [AccountsProjection(), TransactionsProjection(), DailyTotalsProjection(), TransfersProjection()]

@@ -24,15 +24,15 @@ from decimal import Decimal
 
 from core.aggregate import AggregateType
 from core.bank.commands import CompleteTransfer, FailTransfer, RecordTransferDebit, RequestTransfer
+from core.bank.events import TransferCompleted, TransferDebited, TransferFailed, TransferRequested
 from core.errors import InvariantViolated, ValidationFailed
-from core.events import NewEvent, RecordedEvent
+from core.events import NewEvent, RecordedEvent, payload_as
 from core.money import format_amount, parse_amount
 
-TRANSFER_REQUESTED = "TransferRequested"
-TRANSFER_DEBITED = "TransferDebited"
-TRANSFER_COMPLETED = "TransferCompleted"
-TRANSFER_FAILED = "TransferFailed"
-EVENT_TYPES = (TRANSFER_REQUESTED, TRANSFER_DEBITED, TRANSFER_COMPLETED, TRANSFER_FAILED)
+TRANSFER_REQUESTED = TransferRequested.TYPE
+TRANSFER_DEBITED = TransferDebited.TYPE
+TRANSFER_COMPLETED = TransferCompleted.TYPE
+TRANSFER_FAILED = TransferFailed.TYPE
 
 
 class TransferStatus(enum.Enum):
@@ -61,19 +61,19 @@ class Transfer:
 
 def evolve(state: Transfer, event: RecordedEvent) -> Transfer:
     """Fold one recorded transfer event into ``state``; never raises."""
-    data = event.data
     moved = replace(state, version=event.version, updated_at=event.recorded_at)
     if event.type == TRANSFER_REQUESTED:
-        return replace(moved, transfer_id=str(data["transfer_id"]), from_account_id=str(data["from_account_id"]),
-                       to_account_id=str(data["to_account_id"]), amount=Decimal(str(data["amount"])),
-                       currency=str(data["currency"]), requested_at=event.recorded_at)
+        requested = payload_as(event, TransferRequested)
+        return replace(moved, transfer_id=requested.transfer_id, from_account_id=requested.from_account_id,
+                       to_account_id=requested.to_account_id, amount=requested.amount,
+                       currency=requested.currency, requested_at=event.recorded_at)
     if event.type == TRANSFER_DEBITED:
         return replace(moved, status=TransferStatus.DEBITED)
     if event.type == TRANSFER_COMPLETED:
         return replace(moved, status=TransferStatus.COMPLETED)
     if event.type == TRANSFER_FAILED:
-        return replace(moved, status=TransferStatus.FAILED, reason=str(data["reason"]),
-                       refunded=bool(data.get("refunded", False)))
+        failed = payload_as(event, TransferFailed)
+        return replace(moved, status=TransferStatus.FAILED, reason=failed.reason, refunded=failed.refunded)
     return moved
 
 
@@ -87,11 +87,10 @@ def _request(command: RequestTransfer, state: Transfer) -> list[NewEvent]:
     if command.from_account_id == command.to_account_id:
         raise ValidationFailed("toAccountId", "must differ from fromAccountId")
     amount = parse_amount(command.amount, command.currency)
-    return [NewEvent(TRANSFER_REQUESTED, {
-        "transfer_id": command.transfer_id, "from_account_id": command.from_account_id,
-        "to_account_id": command.to_account_id, "amount": format_amount(amount, command.currency),
-        "currency": command.currency,
-    })]
+    return [NewEvent.of(TransferRequested(
+        transfer_id=command.transfer_id, from_account_id=command.from_account_id,
+        to_account_id=command.to_account_id, amount=Decimal(format_amount(amount, command.currency)),
+        currency=command.currency))]
 
 
 def decide(command: object, state: Transfer) -> Sequence[NewEvent]:
@@ -107,19 +106,17 @@ def decide(command: object, state: Transfer) -> Sequence[NewEvent]:
     if isinstance(command, RecordTransferDebit):
         if state.status is not TransferStatus.REQUESTED or not state.version:
             raise _step_refused(state, "record a debit")
-        return [NewEvent(TRANSFER_DEBITED, {"transfer_id": command.transfer_id,
-                                            "withdrawal_event_id": command.withdrawal_event_id})]
+        return [NewEvent.of(TransferDebited(command.transfer_id, command.withdrawal_event_id))]
     if isinstance(command, CompleteTransfer):
         if state.status is not TransferStatus.DEBITED:
             raise _step_refused(state, "complete")
-        return [NewEvent(TRANSFER_COMPLETED, {"transfer_id": command.transfer_id,
-                                              "deposit_event_id": command.deposit_event_id})]
+        return [NewEvent.of(TransferCompleted(command.transfer_id, command.deposit_event_id))]
     if isinstance(command, FailTransfer):
         expected = TransferStatus.DEBITED if command.refunded else TransferStatus.REQUESTED
         if state.status is not expected or not state.version:
             raise _step_refused(state, "fail")
-        return [NewEvent(TRANSFER_FAILED, {"transfer_id": command.transfer_id, "reason": command.reason,
-                                           "message": command.message, "refunded": command.refunded})]
+        return [NewEvent.of(TransferFailed(command.transfer_id, command.reason, command.message,
+                                           command.refunded))]
     raise TypeError(f"not a transfer command: {type(command).__name__}")
 
 

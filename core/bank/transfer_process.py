@@ -44,11 +44,12 @@ from core.bank.commands import (
     RecordTransferDebit,
     RequestTransfer,
 )
+from core.bank.errors import AccountNotFound
 from core.bank.transfer import TRANSFER, Transfer, TransferStatus
 from core.bank.transfer_projection import TRANSFERS
 from core.bank.transfer_steps import TransferStep
 from core.commands import CommandContext
-from core.errors import AccountNotFound, AggregateNotFound, InvariantViolated, ValidationFailed
+from core.errors import AggregateNotFound, InvariantViolated, ValidationFailed
 from core.events import RecordedEvent
 from core.money import parse_amount
 from core.ports import ViewReader

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.bank.account import MONEY_DEPOSITED, MONEY_WITHDRAWN
+from core.bank.events import MoneyDeposited, TransferFailed, TransferRequested, money_moved
 from core.bank.transfer import (
     TRANSFER_COMPLETED,
     TRANSFER_DEBITED,
@@ -20,7 +21,7 @@ from core.bank.transfer import (
     TRANSFER_REQUESTED,
     TransferStatus,
 )
-from core.events import RecordedEvent
+from core.events import RecordedEvent, payload_as
 from core.ports import Collection, Index, ViewWriter
 
 TRANSFERS = "transfers"
@@ -34,9 +35,10 @@ def _step(event: RecordedEvent) -> dict[str, Any]:
                             "position": event.position, "event_id": str(event.event_id),
                             "recorded_at": event.recorded_at.isoformat()}
     if event.type in (MONEY_DEPOSITED, MONEY_WITHDRAWN):
-        step["account_id"] = event.data["account_id"]
-        step["amount"] = event.data["amount"]
-        if event.data.get("refund"):
+        moved = money_moved(event)
+        step["account_id"] = moved.account_id
+        step["amount"] = str(moved.amount)
+        if isinstance(moved, MoneyDeposited) and moved.refund:
             step["refund"] = True
     return step
 
@@ -50,15 +52,16 @@ class TransfersProjection:
     collections = (Collection(TRANSFERS, (Index(("status",)),)),)
 
     async def apply(self, event: RecordedEvent, view: ViewWriter) -> None:
-        data = event.data
-        transfer_id = data.get("transfer_id")
+        transfer_id = event.data.get("transfer_id")
         if not transfer_id:
             return  # an ordinary deposit or withdrawal
         when = event.recorded_at.isoformat()
         if event.type == TRANSFER_REQUESTED:
+            requested = payload_as(event, TransferRequested)
             await view.put(TRANSFERS, str(transfer_id), {
-                "id": transfer_id, "from_account_id": data["from_account_id"],
-                "to_account_id": data["to_account_id"], "amount": data["amount"], "currency": data["currency"],
+                "id": transfer_id, "from_account_id": requested.from_account_id,
+                "to_account_id": requested.to_account_id, "amount": str(requested.amount),
+                "currency": requested.currency,
                 "status": TransferStatus.REQUESTED.value, "reason": None, "message": None, "refunded": False,
                 "version": event.version, "requested_at": when, "updated_at": when, "steps": [_step(event)],
             })
@@ -72,7 +75,8 @@ class TransfersProjection:
             document["status"] = _STATUS[event.type].value
             document["version"] = event.version
         if event.type == TRANSFER_FAILED:
-            document["reason"] = data["reason"]
-            document["message"] = data.get("message")
-            document["refunded"] = bool(data.get("refunded", False))
+            failed = payload_as(event, TransferFailed)
+            document["reason"] = failed.reason
+            document["message"] = failed.message
+            document["refunded"] = failed.refunded
         await view.put(TRANSFERS, str(transfer_id), document)

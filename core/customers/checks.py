@@ -7,8 +7,8 @@ rules hold under concurrency (see each function).
 from __future__ import annotations
 
 from core.customers.customer import CUSTOMER
+from core.customers.errors import CustomerNotFound, EmailTaken
 from core.customers.projections import EMAIL_RESERVATIONS
-from core.errors import CustomerNotFound, EmailTaken
 from core.ports import EventStore, ViewReader
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import email_validator
 import phonenumbers
 
-from core.errors import InvalidEmail, InvalidPhone
+from core.customers.errors import InvalidEmail, InvalidPhone
 
 MAX_EMAIL_LENGTH = 254
 """RFC 5321 path limit (with RFC 3696 erratum 1690)."""

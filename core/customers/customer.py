@@ -22,14 +22,15 @@ from datetime import datetime
 from core.aggregate import AggregateType
 from core.customers.commands import ChangeCustomerEmail, ChangeCustomerPhone, RegisterCustomer
 from core.customers.contact import normalise_email, normalise_phone
-from core.errors import CustomerNotFound, ValidationFailed
-from core.events import NewEvent, RecordedEvent
+from core.customers.errors import CustomerNotFound
+from core.customers.events import CustomerEmailChanged, CustomerPhoneChanged, CustomerRegistered
+from core.errors import ValidationFailed
+from core.events import NewEvent, RecordedEvent, payload_as
 from core.text import plain_text
 
-CUSTOMER_REGISTERED = "CustomerRegistered"
-CUSTOMER_EMAIL_CHANGED = "CustomerEmailChanged"
-CUSTOMER_PHONE_CHANGED = "CustomerPhoneChanged"
-EVENT_TYPES = (CUSTOMER_REGISTERED, CUSTOMER_EMAIL_CHANGED, CUSTOMER_PHONE_CHANGED)
+CUSTOMER_REGISTERED = CustomerRegistered.TYPE
+CUSTOMER_EMAIL_CHANGED = CustomerEmailChanged.TYPE
+CUSTOMER_PHONE_CHANGED = CustomerPhoneChanged.TYPE
 
 MAX_NAME_LENGTH = 200
 
@@ -53,16 +54,16 @@ class Customer:
 
 def evolve(state: Customer, event: RecordedEvent) -> Customer:
     """Fold one recorded customer event into ``state``; never raises."""
-    data = event.data
     moved = replace(state, version=event.version, updated_at=event.recorded_at)
     if event.type == CUSTOMER_REGISTERED:
-        return Customer(customer_id=str(data["customer_id"]), name=str(data["name"]), email=str(data["email"]),
-                        phone=str(data["phone"]), version=event.version, registered_at=event.recorded_at,
+        registered = payload_as(event, CustomerRegistered)
+        return Customer(customer_id=registered.customer_id, name=registered.name, email=registered.email,
+                        phone=registered.phone, version=event.version, registered_at=event.recorded_at,
                         updated_at=event.recorded_at)
     if event.type == CUSTOMER_EMAIL_CHANGED:
-        return replace(moved, email=str(data["email"]))
+        return replace(moved, email=payload_as(event, CustomerEmailChanged).email)
     if event.type == CUSTOMER_PHONE_CHANGED:
-        return replace(moved, phone=str(data["phone"]))
+        return replace(moved, phone=payload_as(event, CustomerPhoneChanged).phone)
     return moved
 
 
@@ -70,12 +71,9 @@ def _register(command: RegisterCustomer, state: Customer) -> list[NewEvent]:
     if state.registered:
         raise ValidationFailed("customerId", f"customer {command.customer_id} already exists")
     name = plain_text("name", command.name, MAX_NAME_LENGTH)
-    return [NewEvent(CUSTOMER_REGISTERED, {
-        "customer_id": command.customer_id,
-        "name": name,
-        "email": normalise_email(command.email),
-        "phone": normalise_phone(command.phone, command.phone_region),
-    })]
+    return [NewEvent.of(CustomerRegistered(
+        customer_id=command.customer_id, name=name, email=normalise_email(command.email),
+        phone=normalise_phone(command.phone, command.phone_region)))]
 
 
 def _require(customer_id: str, state: Customer) -> None:
@@ -88,9 +86,8 @@ def _change_email(command: ChangeCustomerEmail, state: Customer) -> list[NewEven
     email = normalise_email(command.email)
     if email == state.email:
         return []
-    return [NewEvent(CUSTOMER_EMAIL_CHANGED, {
-        "customer_id": command.customer_id, "email": email, "previous_email": state.email,
-    })]
+    return [NewEvent.of(CustomerEmailChanged(customer_id=command.customer_id, email=email,
+                                             previous_email=state.email))]
 
 
 def _change_phone(command: ChangeCustomerPhone, state: Customer) -> list[NewEvent]:
@@ -98,9 +95,8 @@ def _change_phone(command: ChangeCustomerPhone, state: Customer) -> list[NewEven
     phone = normalise_phone(command.phone, command.phone_region)
     if phone == state.phone:
         return []
-    return [NewEvent(CUSTOMER_PHONE_CHANGED, {
-        "customer_id": command.customer_id, "phone": phone, "previous_phone": state.phone,
-    })]
+    return [NewEvent.of(CustomerPhoneChanged(customer_id=command.customer_id, phone=phone,
+                                             previous_phone=state.phone))]
 
 
 def decide(command: object, state: Customer) -> Sequence[NewEvent]:

@@ -1,12 +1,35 @@
-"""Registers the customer domain's event types with an :class:`EventTypeRegistry`."""
+"""The customer domain's event payloads, one typed class per event type (field order = stored order)."""
 
 from __future__ import annotations
 
-from core.customers.customer import EVENT_TYPES
-from core.registry import EventTypeRegistry
+from dataclasses import dataclass
+
+from core.payloads import Payload
 
 
-def register_customer_events(registry: EventTypeRegistry) -> None:
-    """Declare every customer event type at its current schema version."""
-    for event_type in EVENT_TYPES:
-        registry.register(event_type, 1)
+@dataclass(frozen=True, slots=True)
+class CustomerRegistered(Payload):
+    TYPE = "CustomerRegistered"
+
+    customer_id: str
+    name: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerEmailChanged(Payload):
+    TYPE = "CustomerEmailChanged"
+
+    customer_id: str
+    email: str
+    previous_email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPhoneChanged(Payload):
+    TYPE = "CustomerPhoneChanged"
+
+    customer_id: str
+    phone: str
+    previous_phone: str | None = None

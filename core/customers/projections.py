@@ -1,4 +1,4 @@
-"""Read models of the customer domain (DESIGN.md §5).
+"""Read models of the customer domain (docs/architecture.md §5).
 
 - ``customers``: one document per customer (name, email, phone, version, times),
   searched by email or name with ``ViewReader.find(contains=...)``.
@@ -6,7 +6,7 @@
   canonical address, naming the customer that holds it.
 
 ``EmailReservationsProjection`` is the uniqueness guard. It runs inline, in the
-append's transaction, and raises :class:`~core.errors.EmailTaken` when another
+append's transaction, and raises :class:`~core.customers.errors.EmailTaken` when another
 customer holds the address, which aborts the append (nothing is recorded).
 Because the document key IS the address, two concurrent writers of one address
 write the same document and the store serialises them: SQLite has one writer
@@ -29,9 +29,10 @@ from __future__ import annotations
 from typing import Any
 
 from core.customers.customer import CUSTOMER_EMAIL_CHANGED, CUSTOMER_PHONE_CHANGED, CUSTOMER_REGISTERED
-from core.errors import EmailTaken
-from core.events import RecordedEvent
-from core.ports import Collection, Index, ViewWriter
+from core.customers.errors import EmailTaken
+from core.customers.events import CustomerEmailChanged, CustomerPhoneChanged, CustomerRegistered
+from core.events import RecordedEvent, payload_as
+from core.ports import UPSERTED, Collection, Index, Operation, ViewWriter
 
 CUSTOMERS = "customers"
 EMAIL_RESERVATIONS = "email_reservations"
@@ -45,12 +46,12 @@ class CustomersProjection:
     collections = (Collection(CUSTOMERS, (Index(("email",)),)),)
 
     async def apply(self, event: RecordedEvent, view: ViewWriter) -> None:
-        data = event.data
-        customer_id = str(data["customer_id"])
+        customer_id = str(event.data["customer_id"])
         when = event.recorded_at.isoformat()
         if event.type == CUSTOMER_REGISTERED:
+            registered = payload_as(event, CustomerRegistered)
             document: dict[str, Any] = {
-                "id": customer_id, "name": data["name"], "email": data["email"], "phone": data["phone"],
+                "id": customer_id, "name": registered.name, "email": registered.email, "phone": registered.phone,
                 "version": event.version, "registered_at": when, "updated_at": when,
             }
             await view.put(CUSTOMERS, customer_id, document)
@@ -58,8 +59,10 @@ class CustomersProjection:
         current = await view.get(CUSTOMERS, customer_id)
         if current is None:
             return
-        field = "email" if event.type == CUSTOMER_EMAIL_CHANGED else "phone"
-        current[field] = data[field]
+        if event.type == CUSTOMER_EMAIL_CHANGED:
+            current["email"] = payload_as(event, CustomerEmailChanged).email
+        else:
+            current["phone"] = payload_as(event, CustomerPhoneChanged).phone
         current["version"] = event.version
         current["updated_at"] = when
         await view.put(CUSTOMERS, customer_id, current)
@@ -70,7 +73,7 @@ class EmailReservationsProjection:
 
     name = EMAIL_RESERVATIONS
     event_types = frozenset({CUSTOMER_REGISTERED, CUSTOMER_EMAIL_CHANGED})
-    collections = (Collection(EMAIL_RESERVATIONS, (Index(("customer_id",)),)),)
+    collections = (Collection(EMAIL_RESERVATIONS, (Index(("customer_id",)),), UPSERTED | {Operation.REMOVE}),)
 
     async def apply(self, event: RecordedEvent, view: ViewWriter) -> None:
         """Reserve the event's address (and release the previous one on a change).
@@ -78,19 +81,16 @@ class EmailReservationsProjection:
         Raises:
             EmailTaken: another customer holds the address; the append aborts.
         """
-        customer_id = str(event.data["customer_id"])
-        email = str(event.data["email"])
+        taken: CustomerRegistered | CustomerEmailChanged = (
+            payload_as(event, CustomerRegistered) if event.type == CUSTOMER_REGISTERED
+            else payload_as(event, CustomerEmailChanged))
+        customer_id, email = taken.customer_id, taken.email
         holder = await view.get(EMAIL_RESERVATIONS, email)
         if holder is not None and holder["customer_id"] != customer_id:
             raise EmailTaken(email, str(holder["customer_id"]))
         await view.put(EMAIL_RESERVATIONS, email, {"customer_id": customer_id, "position": event.position})
-        previous = event.data.get("previous_email")
-        if event.type == CUSTOMER_EMAIL_CHANGED and previous and previous != email:
-            held = await view.get(EMAIL_RESERVATIONS, str(previous))
+        previous = taken.previous_email if isinstance(taken, CustomerEmailChanged) else None
+        if previous and previous != email:
+            held = await view.get(EMAIL_RESERVATIONS, previous)
             if held is not None and held["customer_id"] == customer_id:
-                await view.delete(EMAIL_RESERVATIONS, str(previous))
-
-
-def customer_projections() -> list[CustomersProjection | EmailReservationsProjection]:
-    """Return fresh instances of every customer projection."""
-    return [CustomersProjection(), EmailReservationsProjection()]
+                await view.delete(EMAIL_RESERVATIONS, previous)

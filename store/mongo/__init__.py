@@ -1,4 +1,4 @@
-"""The MongoDB backend (DESIGN.md §3, "MongoDB")."""
+"""The MongoDB backend (docs/architecture.md §3, "MongoDB")."""
 
 from store.mongo.event_store import MongoEventStore
 from store.mongo.schema import ReplicaSetRequired

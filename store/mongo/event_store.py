@@ -7,10 +7,11 @@ Each append is one transaction run by the driver's callback API
 1. ``$inc`` the counter document ``{_id: "events"}`` by the number of events.
    Every appender writes this one document, so concurrent appends conflict and
    the driver retries the loser: positions are handed out one transaction at a
-   time, which makes them gap-free and in commit order (DESIGN.md §3).
+   time, which makes them gap-free and in commit order (docs/architecture.md §3).
 2. Check for an idempotent repeat (same ``event_id``s), then the expected version.
-3. Insert the events (``_id`` = position) and apply the inline projections and
-   their checkpoints through the same session.
+3. Insert the events (``_id`` = position), the Merkle tree nodes they complete
+   (:mod:`store.mongo.merkle`), and apply the inline projections and their
+   checkpoints through the same session.
 
 Appends of one process also queue on an asyncio lock: the counter document
 serialises them anyway, and queueing in-process costs nothing where racing
@@ -40,6 +41,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from core.errors import ConcurrencyError, DuplicateEventId
 from core.events import NewEvent, RecordedEvent
+from core.merkle import Frontier
 from core.ports import AppendResult, Collection, ExpectedVersion, Projection, check_expected_version
 from core.projections import CHECKPOINTS, apply_events
 from core.registry import EventTypeRegistry
@@ -47,6 +49,7 @@ from store.appending import check_new_events, earlier_append, record
 from store.codec import EventCodec, utc_now
 from store.live import LiveFeed
 from store.mongo.live import ChangeStreamWaker
+from store.mongo.merkle import MongoMerkleTree
 from store.mongo.schema import (
     COUNTERS,
     EVENTS,
@@ -105,10 +108,16 @@ class MongoEventStore:
         registry: event types and upcasters applied on every read.
         projections: inline projections applied in each append's transaction.
         poll_interval: seconds between polls for new events when no change stream wakes the feed.
+        merkle_tree: maintain the log's Merkle tree in each append (on; off only to
+            measure what it costs).
+
+    Attributes:
+        merkle: the log's Merkle tree (:class:`MongoMerkleTree`).
     """
 
     def __init__(self, client: AsyncMongoClient[Document], database: str, registry: EventTypeRegistry,
-                 projections: Sequence[Projection] = (), *, poll_interval: float = 0.5) -> None:
+                 projections: Sequence[Projection] = (), *, poll_interval: float = 0.5,
+                 merkle_tree: bool = True) -> None:
         self._client = client
         self._db = client[database]
         self._events = self._db[EVENTS]
@@ -117,6 +126,8 @@ class MongoEventStore:
         self._append_lock = asyncio.Lock()
         self.snapshots = MongoSnapshotStore(self._db)
         self.views = MongoProjectionStore(self._db, self._projections, self._read_from, self._transact)
+        self.merkle = MongoMerkleTree(self._db, self._transact)
+        self._merkle_tree = merkle_tree
         self.feed = LiveFeed(self._read_from, self.head_position, poll_interval=poll_interval)
         self.waker = ChangeStreamWaker(self._events, self.feed)
 
@@ -166,9 +177,11 @@ class MongoEventStore:
         """See :meth:`core.ports.EventStore.append`."""
         check_new_events(events)
         actual = 0
+        grown: Frontier | None = None
 
         async def attempt(session: AsyncClientSession) -> tuple[AppendResult, bool]:
-            nonlocal actual
+            nonlocal actual, grown
+            grown = None  # the driver may run this again after a transient error
             counter = await self._db[COUNTERS].find_one_and_update(
                 {"_id": POSITION_COUNTER}, {"$inc": {"value": Int64(len(events))}}, upsert=True,
                 return_document=ReturnDocument.AFTER, session=session)
@@ -184,6 +197,7 @@ class MongoEventStore:
             head = int(counter["value"]) - len(events)
             recorded = record(self._codec, stream_id, events, actual, head, millisecond_now())
             await self._events.insert_many([to_document(e) for e in recorded], session=session)
+            grown = await self.merkle.extend(session, head, recorded) if self._merkle_tree else None
             names = await self.views.generations.names(session)
             await apply_events(self._projections, recorded, MongoViewWriter(self._db, session, names))
             return AppendResult(stream_id, tuple(recorded)), True
@@ -200,6 +214,7 @@ class MongoEventStore:
                     raise DuplicateEventId(stream_id, duplicate.get("keyValue", {}).get("event_id")) from error
                 raise
         if appended:
+            self.merkle.committed(grown)
             self.feed.publish(result.events)
         return result
 

@@ -2,7 +2,7 @@
 
 Its only job is :meth:`store.live.LiveFeed.wake`; subscribers always read by
 position, so a lost or duplicated notification costs a query, never an event.
-Capabilities are detected by trying (DESIGN.md §3): when the server refuses
+Capabilities are detected by trying (docs/architecture.md §3): when the server refuses
 ``$changeStream`` on the first attempt, the waker logs it once and stops, and
 the feed's polling (``CHRONICLE_POLL_INTERVAL``) carries on alone. A stream that
 drops after it was open is reopened with exponential back-off; the feed is

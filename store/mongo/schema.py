@@ -1,7 +1,7 @@
 """Collections, the ``events`` validator and indexes of the MongoDB backend.
 
 ``ensure_schema`` is idempotent: it creates what is missing and re-applies the
-validator, so every process may run it at start-up (DESIGN.md §3, "MongoDB").
+validator, so every process may run it at start-up (docs/architecture.md §3, "MongoDB").
 Failed capability probes become typed errors here too.
 """
 
@@ -39,6 +39,8 @@ SNAPSHOTS = "snapshots"
 """``{_id, stream_id, version, schema_version, state, saved_at}``: aggregate snapshots."""
 SNAPSHOT_INDEXES = [IndexModel([("stream_id", ASCENDING), ("version", ASCENDING)], name="stream_id_version",
                                unique=True)]
+MERKLE_NODES = "merkle_nodes"
+"""``{_id: last leaf * 64 + level, hash: <32 bytes>}``: the log's Merkle tree (see :mod:`store.mongo.merkle`)."""
 GENERATIONS = "projection_generations"
 """``{_id: <projection name>, generation: int}``: which physical collections hold
 a projection's live rows (see :mod:`store.mongo.views`)."""
@@ -155,7 +157,7 @@ async def ensure_events(db: AsyncDatabase[Document]) -> None:
                 log.warning("the events collection's validator differs from this version's; an administrator "
                             "can apply it with collMod (store.mongo.schema.EVENTS_VALIDATOR)")
     await db[EVENTS].create_indexes(EVENT_INDEXES)
-    for name in (COUNTERS, GENERATIONS, SNAPSHOTS):
+    for name in (COUNTERS, GENERATIONS, SNAPSHOTS, MERKLE_NODES):
         await _create(db, name)
     # snapshots of the earlier layout ({_id: stream_id}, one per stream) have no stream_id:
     # snapshots are an optimisation only, so they go

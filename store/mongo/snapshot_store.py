@@ -3,7 +3,7 @@
 Documents are ``{_id, stream_id, version, schema_version, state, saved_at}``, unique
 on ``(stream_id, version)`` (index made by :func:`store.mongo.schema.ensure_events`),
 so a temporal read finds the one at or below its version with one index lookup.
-Snapshots are an optimisation only (DESIGN.md §4): the collection may be
+Snapshots are an optimisation only (docs/architecture.md §4): the collection may be
 emptied at any time.
 """
 

@@ -1,4 +1,4 @@
-"""The embedded SQLite backend (DESIGN.md §3, "SQLite")."""
+"""The embedded SQLite backend (docs/architecture.md §3, "SQLite")."""
 
 from store.sqlite.event_store import SqliteEventStore
 from store.sqlite.snapshot_store import SqliteSnapshotStore

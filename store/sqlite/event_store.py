@@ -3,8 +3,9 @@
 One writer connection guarded by an asyncio lock and ``BEGIN IMMEDIATE`` (so
 several processes may share the file), WAL mode with ``synchronous=NORMAL``, and
 ``position INTEGER PRIMARY KEY`` assigned as ``max + 1`` inside the write
-transaction: positions are gap-free and in commit order. Inline projections run
-in the append's transaction. Triggers refuse any UPDATE or DELETE of events.
+transaction: positions are gap-free and in commit order. Inline projections and
+the log's Merkle tree (:mod:`store.sqlite.merkle`) are written in the append's
+transaction. Triggers refuse any UPDATE or DELETE of events.
 
 Calls run on the event loop thread: each statement is a sub-millisecond local
 file operation, which costs less than a hop to a worker thread. The one wait
@@ -32,6 +33,7 @@ from core.registry import EventTypeRegistry
 from store.appending import check_new_events, earlier_append, record
 from store.codec import EventCodec, dumps, utc_now
 from store.live import LiveFeed
+from store.sqlite.merkle import MERKLE_DDL, SqliteMerkleTree
 from store.sqlite.rows import read_events
 from store.sqlite.schema import EVENTS_DDL, WRITER_BUSY_TIMEOUT_MS, begin_immediate, connect, create_collection
 from store.sqlite.snapshot_store import SqliteSnapshotStore
@@ -47,16 +49,19 @@ class SqliteEventStore:
         projections: inline projections applied in each append's transaction.
         poll_interval: seconds between polls for events appended by other processes.
         write_lock_timeout: seconds a write waits for another process's write lock.
+        merkle_tree: maintain the log's Merkle tree in each append (on; off only to
+            measure what it costs).
 
     Attributes:
         views: the read models (:class:`SqliteProjectionStore`) in the same file.
         snapshots: the aggregate snapshots (:class:`SqliteSnapshotStore`) in the same file.
         feed: the process's live feed behind :meth:`subscribe`.
+        merkle: the log's Merkle tree (:class:`SqliteMerkleTree`) in the same file.
     """
 
     def __init__(self, path: str | Path, registry: EventTypeRegistry,
                  projections: Sequence[Projection] = (), *, poll_interval: float = 0.5,
-                 write_lock_timeout: float = 5.0) -> None:
+                 write_lock_timeout: float = 5.0, merkle_tree: bool = True) -> None:
         target = str(path)
         if target != ":memory:" and not target.startswith("file:"):
             Path(target).parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +69,7 @@ class SqliteEventStore:
         self._writer = connect(target, WRITER_BUSY_TIMEOUT_MS)
         self._write_lock_timeout = write_lock_timeout
         self._writer.executescript(EVENTS_DDL)
+        self._writer.executescript(MERKLE_DDL)
         create_collection(self._writer, Collection(CHECKPOINTS))
         for projection in projections:
             for collection in projection.collections:
@@ -75,6 +81,9 @@ class SqliteEventStore:
                                            self._codec, write_lock_timeout=write_lock_timeout)
         self.snapshots = SqliteSnapshotStore(self._reader, self._writer, self._lock,
                                              write_lock_timeout=write_lock_timeout)
+        self.merkle = SqliteMerkleTree(self._reader, self._writer, self._lock,
+                                       write_lock_timeout=write_lock_timeout)
+        self._merkle_tree = merkle_tree
         self.feed = LiveFeed(self._read_from, self.head_position, poll_interval=poll_interval)
 
     # -- writing ------------------------------------------------------------------------
@@ -98,8 +107,10 @@ class SqliteEventStore:
                 ).fetchone()
                 check_expected_version(stream_id, expected_version, actual)
                 recorded = self._insert(conn, stream_id, events, actual, head)
+                grown = self.merkle.extend(conn, head, recorded) if self._merkle_tree else None
                 await apply_events(self._projections, recorded, SqliteViewWriter(conn))
                 conn.execute("COMMIT")
+                self.merkle.committed(grown)
             except sqlite3.IntegrityError as error:
                 conn.execute("ROLLBACK")
                 if error.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE":

@@ -3,7 +3,7 @@
 
 It shares the event store's file, writer connection and write lock, so a
 snapshot write never interleaves with an append's transaction. Snapshots are
-an optimisation only (DESIGN.md §4): the table may be emptied at any time.
+an optimisation only (docs/architecture.md §4): the table may be emptied at any time.
 """
 
 from __future__ import annotations

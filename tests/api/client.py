@@ -57,7 +57,7 @@ RESULT_MEMBERS = {
     "closeAccount": ("AccountSuccess", "AccountNotFound", "AccountClosed", "BalanceNotZero",
                      "ConcurrencyConflict", "IdempotencyKeyReused"),
 }
-"""The union members of each mutation (DESIGN.md §6)."""
+"""The union members of each mutation (docs/architecture.md §6)."""
 
 INPUT_TYPES = {"openAccount": "OpenAccountInput", "deposit": "DepositInput",
                "withdraw": "WithdrawInput", "closeAccount": "CloseAccountInput"}

@@ -1,12 +1,19 @@
-"""The "other client": plain HTTP GraphQL calls made beside the browser."""
+"""The "other client": GraphQL calls made beside the browser, over plain HTTP (httpx) or
+with the ``gql`` client (:func:`with_gql`)."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 
+from tests.api.client import Api, http_api
 from tests.support.server import RunningServer
+
+T = TypeVar("T")
 
 ACCOUNT_RESULT = """
     __typename
@@ -25,24 +32,51 @@ def graphql(server: RunningServer, query: str, variables: dict[str, Any] | None 
     return data
 
 
-def open_account(server: RunningServer, owner: str, currency: str = "EUR", overdraft: str = "0") -> dict[str, Any]:
-    """Open an account over HTTP and return the ``AccountSuccess`` account."""
-    data = graphql(server, f"""mutation($input: OpenAccountInput!) {{
-        result: openAccount(input: $input) {{ {ACCOUNT_RESULT} }} }}""",
-                   {"input": {"owner": owner, "currency": currency, "overdraftLimit": overdraft}})
+def account_command(server: RunningServer, field: str, input_type: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Run mutation ``field(input: values)`` over HTTP and return the ``AccountSuccess`` account."""
+    data = graphql(server, f"""mutation($input: {input_type}!) {{
+        result: {field}(input: $input) {{ {ACCOUNT_RESULT} }} }}""", {"input": values})
     assert data["result"]["__typename"] == "AccountSuccess", data
     account: dict[str, Any] = data["result"]["account"]
     return account
+
+
+def open_account(server: RunningServer, owner: str, currency: str = "EUR", overdraft: str = "0") -> dict[str, Any]:
+    """Open an account over HTTP and return the ``AccountSuccess`` account."""
+    return account_command(server, "openAccount", "OpenAccountInput",
+                           {"owner": owner, "currency": currency, "overdraftLimit": overdraft})
 
 
 def deposit(server: RunningServer, account_id: str, amount: str) -> dict[str, Any]:
     """Deposit over HTTP and return the ``AccountSuccess`` account."""
-    data = graphql(server, f"""mutation($input: DepositInput!) {{
-        result: deposit(input: $input) {{ {ACCOUNT_RESULT} }} }}""",
-                   {"input": {"accountId": account_id, "amount": amount}})
-    assert data["result"]["__typename"] == "AccountSuccess", data
-    account: dict[str, Any] = data["result"]["account"]
-    return account
+    return account_command(server, "deposit", "DepositInput", {"accountId": account_id, "amount": amount})
+
+
+def withdraw(server: RunningServer, account_id: str, amount: str) -> dict[str, Any]:
+    """Withdraw over HTTP and return the ``AccountSuccess`` account."""
+    return account_command(server, "withdraw", "WithdrawInput", {"accountId": account_id, "amount": amount})
+
+
+def balance_history(server: RunningServer, account_id: str) -> list[dict[str, Any]]:
+    """The account's ``accountHistory`` entries (version, balance, recordedAt), oldest first."""
+    data = graphql(server, """query($id: ID!) { accountHistory(id: $id, first: 100) {
+        edges { node { version balance recordedAt } } pageInfo { hasNextPage } } }""", {"id": account_id})
+    assert not data["accountHistory"]["pageInfo"]["hasNextPage"]
+    return [edge["node"] for edge in data["accountHistory"]["edges"]]
+
+
+def with_gql(server: RunningServer, work: Callable[[Api], Awaitable[T]]) -> T:
+    """Run ``work`` with a ``gql`` client session (aiohttp) on the server and return its result.
+
+    The session runs on its own event loop in a worker thread: Playwright's sync API owns
+    the main thread's loop.
+    """
+    async def main() -> T:
+        async with http_api(server) as api:
+            return await work(api)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result(timeout=30)
 
 
 def head_position(server: RunningServer) -> int:

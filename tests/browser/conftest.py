@@ -6,11 +6,13 @@ Playwright fails the run; locally the browser tests are skipped instead.
 
 Every page is guarded: a request (HTTP or WebSocket) to a host other than
 127.0.0.1/localhost is aborted and fails the test, and so does a console error
-or an uncaught page error. Each test leaves a screenshot in ``test-artifacts/``.
+or an uncaught page error. Each test leaves a screenshot in ``test-artifacts/``
+(or ``$CHRONICLE_TEST_ARTIFACTS``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -24,7 +26,8 @@ import pytest
 
 from tests.support.server import ROOT, RunningServer, running_server
 
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = Path(os.environ.get("CHRONICLE_TEST_ARTIFACTS") or ROOT / "test-artifacts")
+"""Where screenshots go: ``test-artifacts/`` (gitignored), or ``$CHRONICLE_TEST_ARTIFACTS`` for a CI to keep."""
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 CHROMIUM_ARGS = [
     "--headless",
@@ -127,22 +130,30 @@ def guard_page(context: Any) -> tuple[Any, PageGuard]:
     return page, guard
 
 
-@pytest.fixture
-def guarded_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, PageGuard]]:
-    """A fresh page whose off-loopback requests and console errors fail the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
+@contextlib.contextmanager
+def guarded_context_page(browser: Any, name: str, **context_options: Any) -> Iterator[tuple[Any, PageGuard]]:
+    """A page in a fresh browser context (``context_options`` as for ``browser.new_context``, e.g.
+    ``viewport``) whose off-loopback requests and console errors fail the test; on exit its
+    screenshot is saved as ``test-artifacts/<name>.png`` and the guard's problems are asserted."""
+    options = {"viewport": {"width": 1280, "height": 800}, "service_workers": "block", **context_options}
+    context = browser.new_context(**options)
     page, guard = guard_page(context)
     try:
         yield page, guard
     finally:
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
         try:
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            save_screenshot(page, re.sub(r"[^A-Za-z0-9_.-]+", "_", name))
         finally:
             context.close()
     problems = guard.problems()
     assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+@pytest.fixture
+def guarded_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, PageGuard]]:
+    """A fresh 1280x800 page whose off-loopback requests and console errors fail the test."""
+    with guarded_context_page(browser, request.node.name) as (page, guard):
+        yield page, guard
 
 
 def save_screenshot(page: Any, name: str) -> Path:

@@ -48,7 +48,7 @@ def test_ledger_form_opens_deposits_and_shows_insufficient_funds(
     page.fill("#open-form [name=currency]", "EUR")
     page.fill("#open-form [name=overdraftLimit]", "20")
     page.click("#open-form button[type=submit]")
-    row = page.wait_for_selector('#accounts tr:has(td.owner:text-is("Alan Turing"))')
+    row = page.wait_for_selector('#accounts tr:has(td.owner a:text-is("Alan Turing"))')
     account_id = row.get_attribute("data-account-id")
     assert account_id
     assert page.input_value("#deposit-form [name=accountId]") == account_id

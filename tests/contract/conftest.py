@@ -2,7 +2,7 @@
 
 Adding a backend is one factory: an async context manager that takes the pytest
 request (for ``tmp_path`` or a server fixture) and yields a fresh, empty store
-built with :func:`contract_registry` and :func:`contract_projections`, closing it on exit.
+serving the ``domain_registry`` fixture's domains, closing it on exit.
 Register it in :data:`BACKENDS`; every contract test then runs against it.
 Backend specifics go in a module of their own (see ``test_sqlite_store.py``).
 
@@ -22,12 +22,10 @@ from uuid import uuid4
 
 import pytest
 
-from core.bank.events import register_bank_events
-from core.bank.projections import bank_projections
-from core.customers.events import register_customer_events
-from core.customers.projections import customer_projections
+from core.bank.domain import ACCOUNTS, TRANSFERS
+from core.domains import built_in_registry
 from core.ports import EventStore, Projection, ProjectionStore
-from core.registry import EventTypeRegistry
+from core.registry import DomainRegistry, EventTypeRegistry
 from core.snapshots import SnapshotStore
 from store.mongo import MongoEventStore
 from store.sqlite import SqliteEventStore
@@ -46,22 +44,20 @@ StoreFactory = Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[Con
 
 
 def contract_registry() -> EventTypeRegistry:
-    """Return a registry of the bank and customer event types (the suite's events)."""
-    registry = EventTypeRegistry()
-    register_bank_events(registry)
-    register_customer_events(registry)
-    return registry
+    """Return the event types (with upcasters) of every built-in domain (the suite's events)."""
+    return built_in_registry().event_types
 
 
-def contract_projections() -> list[Projection]:
-    """Return the inline projections every contract store runs: bank and customers."""
-    return [*bank_projections(), *customer_projections()]
+def bank_projections() -> list[Projection]:
+    """Return the projections of the bank's domains (accounts and transfers), for bank-only stores."""
+    return [*ACCOUNTS.projections, *TRANSFERS.projections]
 
 
 @asynccontextmanager
 async def make_sqlite_store(request: pytest.FixtureRequest) -> AsyncIterator[ContractStore]:
     tmp_path: Path = request.getfixturevalue("tmp_path")
-    store = SqliteEventStore(tmp_path / "events.db", contract_registry(), contract_projections(),
+    registry: DomainRegistry = request.getfixturevalue("domain_registry")
+    store = SqliteEventStore(tmp_path / "events.db", registry.event_types, registry.projections(),
                              poll_interval=0.05)
     try:
         yield store
@@ -83,7 +79,8 @@ async def make_mongo_store(request: pytest.FixtureRequest) -> AsyncIterator[Cont
     """
     uri: str = request.getfixturevalue("mongo_uri")
     database = f"contract_{uuid4().hex[:16]}"
-    store = await MongoEventStore.open(uri, database, contract_registry(), contract_projections(),
+    registry: DomainRegistry = request.getfixturevalue("domain_registry")
+    store = await MongoEventStore.open(uri, database, registry.event_types, registry.projections(),
                                        poll_interval=0.05)
     try:
         yield store
@@ -105,6 +102,13 @@ RAW_WRITERS: dict[str, Callable[[pytest.FixtureRequest], RawEventWriter]] = {
     "sqlite": sqlite_raw_events,
     "mongo": mongo_raw_events,
 }
+
+
+@pytest.fixture
+def domain_registry() -> DomainRegistry:
+    """The domains a contract store serves: the built-in ones. A test package with a
+    domain of its own overrides this fixture (``tests/tallies/conftest.py``)."""
+    return built_in_registry()
 
 
 @pytest.fixture(params=sorted(BACKENDS))

@@ -1,4 +1,4 @@
-"""Contract: ``append`` (DESIGN.md §3): expected versions, atomicity, idempotence, positions."""
+"""Contract: ``append`` (docs/architecture.md §3): expected versions, atomicity, idempotence, positions."""
 
 from __future__ import annotations
 

@@ -8,8 +8,9 @@ from typing import Any
 from uuid6 import uuid7
 
 from core.customers.customer import CUSTOMER_EMAIL_CHANGED, CUSTOMER_REGISTERED
-from core.customers.projections import CUSTOMERS, EMAIL_RESERVATIONS, customer_projections
-from core.errors import EmailTaken
+from core.customers.domain import CUSTOMERS as CUSTOMERS_DOMAIN
+from core.customers.errors import EmailTaken
+from core.customers.projections import CUSTOMERS, EMAIL_RESERVATIONS
 from core.events import NewEvent
 from core.ports import NO_STREAM
 
@@ -89,12 +90,12 @@ async def test_a_rebuild_replays_swaps_without_raising_and_gives_the_live_rows(s
     await store.append(f"customer-{b}", [email_changed(b, "a@example.com", "b@example.com")], 1)
     await store.append(f"customer-{a}", [email_changed(a, "b@example.com", "c@example.com")], 2)
     await store.append(f"customer-{a}", [email_changed(a, "b@example.com", "b@example.com")], 3)
-    live = {c.name: await rows(store, c.name) for p in customer_projections() for c in p.collections}
+    live = {c.name: await rows(store, c.name) for p in CUSTOMERS_DOMAIN.projections for c in p.collections}
 
-    for projection in customer_projections():
+    for projection in CUSTOMERS_DOMAIN.projections:
         await store.views.rebuild(projection, batch_size=2)
 
-    assert {c.name: await rows(store, c.name) for p in customer_projections() for c in p.collections} == live
+    assert {c.name: await rows(store, c.name) for p in CUSTOMERS_DOMAIN.projections for c in p.collections} == live
     assert {k: d["customer_id"] for k, d in live[EMAIL_RESERVATIONS]} == {"a@example.com": b, "b@example.com": a}
 
 

@@ -33,7 +33,7 @@ from bson import Int64
 from pymongo import AsyncMongoClient
 from pymongo.errors import AutoReconnect, OperationFailure, WriteError
 
-from core.bank.projections import ACCOUNTS, DAILY_TOTALS, TRANSACTIONS, bank_projections
+from core.bank.projections import ACCOUNTS, DAILY_TOTALS, TRANSACTIONS
 from core.errors import ConcurrencyError
 from core.ports import ANY, NO_STREAM, STREAM_EXISTS
 from core.snapshots import Snapshot
@@ -44,7 +44,7 @@ from tests.support.mongo import drop_database
 from tests.support.waiting import wait_until
 
 from .bank_events import deposited, new_stream, opened, withdrawn
-from .conftest import contract_registry
+from .conftest import bank_projections, contract_registry
 
 REAL_MONGODB = bool(os.environ.get("MONGODB_URI"))
 Opener = Callable[..., Any]

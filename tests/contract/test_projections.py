@@ -1,4 +1,4 @@
-"""Contract: inline projections, rebuilds and read-model queries (DESIGN.md §5)."""
+"""Contract: inline projections, rebuilds and read-model queries (docs/architecture.md §5)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from core.bank.projections import (
     DAILY_TOTALS,
     TRANSACTION_BALANCES,
     TRANSACTIONS,
-    bank_projections,
     position_key,
 )
 from core.ports import ANY, NO_STREAM, Page
 
 from .bank_events import closed, deposited, new_stream, opened, withdrawn
-from .conftest import ContractStore
+from .conftest import ContractStore, bank_projections
 
 PROJECTIONS = (ACCOUNTS, TRANSACTIONS, DAILY_TOTALS)
 

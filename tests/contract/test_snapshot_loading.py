@@ -1,4 +1,4 @@
-"""Loading aggregates through snapshots on every backend (DESIGN.md §4).
+"""Loading aggregates through snapshots on every backend (docs/architecture.md §4).
 
 A snapshot is an optimisation only: deleting all snapshots changes no result,
 an aggregate loaded from one has the right version, and a snapshot of another

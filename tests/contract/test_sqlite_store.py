@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from core.bank.projections import bank_projections
 from core.ports import ANY, NO_STREAM
 from core.snapshots import Snapshot
 from store.sqlite import SqliteEventStore
 
 from .bank_events import deposited, new_stream, opened
-from .conftest import contract_registry
+from .conftest import bank_projections, contract_registry
 
 
 def open_store(path: Path) -> SqliteEventStore:

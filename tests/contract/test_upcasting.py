@@ -1,4 +1,4 @@
-"""Upcasting on every read path of every backend (DESIGN.md §2).
+"""Upcasting on every read path of every backend (docs/architecture.md §2).
 
 A ``MoneyDeposited`` v1 row (no ``reference``), written straight into the store
 as an older release would have, reads as schema version 2 with ``reference``

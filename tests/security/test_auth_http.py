@@ -19,6 +19,8 @@ OPEN = """mutation($owner: String!) { openAccount(input: {owner: $owner, currenc
 ACCOUNTS = "{ accounts(first: 5) { edges { node { id } } } }"
 EVENTS = "{ events(first: 100) { edges { node { position metadata } } } }"
 REBUILD = 'mutation { rebuildProjection(name: "accounts") { name eventsApplied checkpoint } }'
+AUDIT = ("{ logDigest { treeSize rootHash } }", "{ eventProof(position: 1) { leafHash } }",
+         "{ consistencyProof(fromSize: 1) { path } }")
 
 
 def test_no_token_is_unauthenticated(secured: RunningServer) -> None:
@@ -71,6 +73,17 @@ def test_roles(secured: RunningServer) -> None:
     assert rebuilt["data"]["rebuildProjection"]["name"] == "accounts"
     unknown = post(secured, 'mutation { rebuildProjection(name: "nope") { name } }', bearer=admin)
     assert codes(unknown) == ["BAD_USER_INPUT"]
+
+
+def test_only_auditors_and_admins_get_digests_and_proofs(secured: RunningServer) -> None:
+    post(secured, OPEN, {"owner": "a"}, bearer=token(roles=["teller"]))
+    for query in AUDIT:
+        for roles in (["auditor"], ["admin"]):
+            body = post(secured, query, bearer=token(roles=roles))
+            assert "errors" not in body, body
+        for roles in (["teller"], []):
+            assert codes(post(secured, query, bearer=token(roles=roles))) == ["FORBIDDEN"]
+        assert codes(post(secured, query)) == ["UNAUTHENTICATED"]
 
 
 def test_actor_is_the_token_subject(secured: RunningServer) -> None:

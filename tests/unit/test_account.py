@@ -19,15 +19,8 @@ from core.bank.account import (
     decide,
 )
 from core.bank.commands import CloseAccount, DepositMoney, OpenAccount, WithdrawMoney
-from core.errors import (
-    AccountClosed,
-    AccountNotFound,
-    AggregateNotFound,
-    BalanceNotZero,
-    InsufficientFunds,
-    InvariantViolated,
-    ValidationFailed,
-)
+from core.bank.errors import AccountClosed, AccountNotFound, BalanceNotZero, InsufficientFunds
+from core.errors import AggregateNotFound, InvariantViolated, ValidationFailed
 from core.events import NewEvent
 from core.money import MAX_AMOUNT
 

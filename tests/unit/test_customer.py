@@ -18,7 +18,8 @@ from core.customers.customer import (
     Customer,
     decide,
 )
-from core.errors import CustomerNotFound, InvalidEmail, InvalidPhone, ValidationFailed
+from core.customers.errors import CustomerNotFound, InvalidEmail, InvalidPhone
+from core.errors import ValidationFailed
 from core.events import EventMetadata, RecordedEvent
 
 CUSTOMER_ID = "0192f0c4-2222-7000-8000-000000000001"

@@ -12,12 +12,11 @@ import pytest
 
 from core.bank.account import ACCOUNT, MONEY_DEPOSITED, MONEY_WITHDRAWN, Account, decide, evolve
 from core.bank.commands import DepositMoney, OpenAccount, WithdrawMoney
-from core.bank.events import register_bank_events
 from core.bank.upcasters import upcast_money_deposited_v1_to_v2
 from core.commands import command_hash
+from core.domains import built_in_registry
 from core.errors import ValidationFailed
 from core.events import EventMetadata, RecordedEvent
-from core.registry import EventTypeRegistry
 
 ACCOUNT_ID = "acc-1"
 
@@ -61,8 +60,7 @@ def test_a_reference_of_140_characters_is_accepted() -> None:
 
 
 def test_the_registry_upcasts_v1_money_events_and_leaves_v2_alone() -> None:
-    registry = EventTypeRegistry()
-    register_bank_events(registry)
+    registry = built_in_registry().event_types
     v1 = {"account_id": ACCOUNT_ID, "amount": "1.00", "currency": "EUR"}
 
     for event_type in (MONEY_DEPOSITED, MONEY_WITHDRAWN):

@@ -13,14 +13,14 @@ from uuid6 import uuid7
 from core.aggregate import AggregateType
 from core.bank.account import ACCOUNT, MONEY_DEPOSITED, Account
 from core.bank.commands import CloseAccount, DepositMoney, OpenAccount, WithdrawMoney
-from core.bank.events import register_bank_events
-from core.bank.projections import bank_projections
+from core.bank.domain import ACCOUNTS, TRANSFERS
+from core.bank.errors import AccountNotFound, InsufficientFunds
 from core.commands import CommandContext
-from core.errors import AccountNotFound, ConcurrencyError, IdempotencyKeyReused, InsufficientFunds
+from core.domains import built_in_registry
+from core.errors import ConcurrencyError, IdempotencyKeyReused
 from core.events import NewEvent
 from core.ports import AppendResult, ExpectedVersion
 from core.processor import CommandOutcome, CommandProcessor
-from core.registry import EventTypeRegistry
 from store.sqlite import SqliteEventStore
 
 CONTEXT = CommandContext(correlation_id="corr-1", actor="tester")
@@ -28,9 +28,8 @@ CONTEXT = CommandContext(correlation_id="corr-1", actor="tester")
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[SqliteEventStore]:
-    registry = EventTypeRegistry()
-    register_bank_events(registry)
-    store = SqliteEventStore(tmp_path / "events.db", registry, bank_projections())
+    registry = built_in_registry().event_types
+    store = SqliteEventStore(tmp_path / "events.db", registry, [*ACCOUNTS.projections, *TRANSFERS.projections])
     try:
         yield store
     finally:

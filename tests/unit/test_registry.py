@@ -1,4 +1,4 @@
-"""The event-type registry: schema versions and the upcaster chain."""
+"""The registries: domains composed once; event types, schema versions and the upcaster chain."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ from typing import Any
 
 import pytest
 
+from core.bank.domain import ACCOUNTS
+from core.domain import Domain, EventType
+from core.domains import built_in_registry
 from core.errors import UnknownEventType
-from core.registry import EventTypeRegistry
+from core.ports import Operation
+from core.registry import DomainRegistry, EventTypeRegistry
 
 
 def upcast_money_deposited_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
@@ -79,3 +83,35 @@ def test_registering_is_idempotent_but_versions_may_not_conflict(registry: Event
     registry.register("AccountOpened", 1)
     with pytest.raises(ValueError):
         registry.register("AccountOpened", 2)
+
+
+def test_the_domain_registry_composes_every_declaration() -> None:
+    registry = built_in_registry()
+
+    assert registry.event_types.current_version("MoneyDeposited") == 2
+    assert registry.event_types.upcast("MoneyDeposited", 1, {"amount": "1.00"}) == (
+        {"amount": "1.00", "reference": None}, 2)
+    assert [a.name for a in registry.aggregates()] == ["account", "customer", "transfer"]
+    assert {c.collection.name for c in registry.collections()} >= {
+        "accounts", "transactions", "transaction_balances", "daily_totals", "customers", "email_reservations",
+        "transfers"}
+    reservations = next(c for c in registry.collections() if c.collection.name == "email_reservations")
+    assert (reservations.projection, reservations.domain) == ("email_reservations", "customers")
+    assert Operation.REMOVE in reservations.collection.operations
+    assert [m.name for m in registry.process_managers()] == ["transfers"]
+
+
+def test_a_fact_declared_twice_is_refused() -> None:
+    twin = Domain(name="twin", events=(EventType("MoneyDeposited"),))
+
+    with pytest.raises(ValueError, match="event type 'MoneyDeposited' is declared twice"):
+        built_in_registry(twin)
+    with pytest.raises(ValueError, match="aggregate 'account' is declared twice"):
+        built_in_registry(Domain(name="twin", aggregates=ACCOUNTS.aggregates))
+    with pytest.raises(ValueError, match="domain 'accounts' is declared twice"):
+        DomainRegistry([ACCOUNTS, ACCOUNTS])
+
+
+def test_an_event_type_needs_one_upcaster_per_older_version() -> None:
+    with pytest.raises(ValueError, match="needs 1 upcaster"):
+        EventType("MoneyDeposited", 2)

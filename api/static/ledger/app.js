@@ -1,37 +1,26 @@
-// Chronicle live ledger — vanilla JS, no framework.
+// Chronicle live ledger — vanilla JS modules, no framework.
 // Talks to the GraphQL endpoint on the same host: HTTP POST /graphql for queries
-// and mutations, WebSocket (graphql-transport-ws) ws(s)://host/graphql for the
-// `events` subscription. When the server requires tokens, the "Access token"
-// field (kept in sessionStorage, so only for this tab) is sent as
-// `Authorization: Bearer` over HTTP and as `{authToken}` in connection_init.
+// and mutations (api.js), WebSocket (graphql-transport-ws) ws(s)://host/graphql
+// for the `events` subscription. `#/accounts/<id>` shows one account (detail.js).
 import { createClient } from './graphql-ws.js';
-
-const ENDPOINT_PATH = '/graphql';
-const HTTP_URL = new URL(ENDPOINT_PATH, window.location.href);
-const WS_URL = new URL(HTTP_URL.href);
-WS_URL.protocol = HTTP_URL.protocol === 'https:' ? 'wss:' : 'ws:';
+import {
+  AUTH_CODES,
+  GraphQLRequestError,
+  WS_URL,
+  currentToken,
+  gql,
+  onAuthRefused,
+  storeToken,
+  walkPages,
+} from './api.js';
+import { ACCOUNT_FIELDS, Q_ACCOUNT, copyButton, createDetailView } from './detail.js';
+import { accountIdFromStream, formatFull, formatWhen, idTail, signed, tailLength } from './format.js';
 
 const FEED_LIMIT = 50; // events kept in the feed
-const PAGE_SIZE = 100; // page size for the initial load
-const MAX_PAGES = 200; // safety cap on the initial catch-up; the subscription replays the rest
-const TOKEN_KEY = 'chronicle.accessToken'; // sessionStorage key
-const AUTH_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
-
-function readToken() {
-  try {
-    return sessionStorage.getItem(TOKEN_KEY) || '';
-  } catch {
-    return ''; // storage disabled: the token lives only as long as the page
-  }
-}
-let accessToken = readToken();
 
 // ---------------------------------------------------------------------------
 // GraphQL documents
 
-const ACCOUNT_FIELDS = `fragment AccountFields on Account {
-  id owner currency balance overdraftLimit status version openedAt updatedAt
-}`;
 const EVENT_FIELDS = `fragment EventFields on Event {
   eventId streamId version position type data metadata recordedAt
 }`;
@@ -51,11 +40,6 @@ const Q_EVENTS = `query LedgerEvents($first: Int, $after: String) {
   }
 }
 ${EVENT_FIELDS}`;
-
-const Q_ACCOUNT = `query LedgerAccount($id: ID!) {
-  account(id: $id) { ...AccountFields }
-}
-${ACCOUNT_FIELDS}`;
 
 const S_EVENTS = `subscription LedgerEvents($afterPosition: Int) {
   events(afterPosition: $afterPosition) { ...EventFields }
@@ -86,6 +70,7 @@ let lastPosition = null; // highest event position seen (null = none)
 
 const $ = (sel) => document.querySelector(sel);
 const els = {
+  listView: $('#list-view'),
   status: $('#status'),
   error: $('#error'),
   tbody: $('#accounts tbody'),
@@ -98,60 +83,6 @@ const els = {
   depositForm: $('#deposit-form'),
   withdrawForm: $('#withdraw-form'),
 };
-
-// ---------------------------------------------------------------------------
-// HTTP GraphQL
-
-class GraphQLRequestError extends Error {
-  constructor(message, codes = []) {
-    super(message);
-    this.codes = codes; // extensions.code of the top-level errors
-  }
-
-  get isAuth() {
-    return this.codes.some((c) => AUTH_CODES.has(c));
-  }
-}
-
-async function gql(query, variables = {}) {
-  let res;
-  const headers = { 'content-type': 'application/json', accept: 'application/json' };
-  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
-  try {
-    res = await fetch(HTTP_URL.href, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ query, variables }),
-    });
-  } catch (e) {
-    throw new GraphQLRequestError(`Cannot reach ${HTTP_URL.pathname}: ${e.message}`);
-  }
-  let body;
-  try {
-    body = await res.json();
-  } catch {
-    throw new GraphQLRequestError(`${HTTP_URL.pathname} answered HTTP ${res.status} ${res.statusText}`);
-  }
-  if (body.errors && body.errors.length) {
-    const codes = body.errors.map((e) => (e.extensions && e.extensions.code) || '');
-    const error = new GraphQLRequestError(body.errors.map((e) => e.message).join('; '), codes);
-    if (error.isAuth) showAuthNeeded(error);
-    throw error;
-  }
-  if (!res.ok) throw new GraphQLRequestError(`HTTP ${res.status} ${res.statusText}`);
-  return body.data;
-}
-
-async function fetchAllPages(query, field, visit) {
-  let after = null;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const data = await gql(query, { first: PAGE_SIZE, after });
-    const conn = data[field];
-    for (const edge of conn.edges) visit(edge.node);
-    if (!conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor) return;
-    after = conn.pageInfo.endCursor;
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Rendering
@@ -206,7 +137,7 @@ function showAuthNeeded(error) {
   els.authNeeded.textContent = forbidden
     ? `The access token lacks a role this page needs (teller and auditor): ${error.message}. ` +
       'Enter a token with both roles in "Access token" above.'
-    : accessToken
+    : currentToken()
       ? `The server refused the access token: ${error.message}. Enter a valid token in "Access token" above.`
       : 'This server requires an access token. Enter a token with the teller and auditor roles in ' +
         '"Access token" above.';
@@ -227,14 +158,28 @@ function setStatus(state, text = state) {
   els.status.dataset.state = state;
 }
 
-function shortId(id) {
-  return id.length > 12 ? `${id.slice(0, 8)}…` : id;
+// Ids are told apart by their random tail, as long as needed among the known accounts.
+let tailLen = tailLength([]);
+function tailOf(id) {
+  return idTail(id, tailLen);
 }
 
-function fmtTime(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString();
+function ownerOf(id, fallbackOwner) {
+  const acc = accounts.get(id);
+  return (acc ? acc.owner : fallbackOwner) || 'account';
+}
+
+/** `Alice …3f9a2c`: the owner and the random tail of the id. */
+function accountLabel(id, fallbackOwner) {
+  return `${ownerOf(id, fallbackOwner)} ${tailOf(id)}`;
+}
+
+function whenCell(iso, cls) {
+  const td = document.createElement('td');
+  td.className = cls;
+  td.textContent = formatWhen(iso);
+  td.title = formatFull(iso);
+  return td;
 }
 
 function cell(text, cls, title) {
@@ -257,19 +202,32 @@ function renderAccountRow(acc, tr = document.createElement('tr')) {
   tr.dataset.balance = acc.balance;
   tr.dataset.version = String(acc.version);
   tr.dataset.status = acc.status;
+  tr.dataset.tail = String(tailLen);
   tr.className = acc.status === 'CLOSED' ? 'closed' : '';
   const balance = cell(acc.balance, 'num balance');
   balance.dataset.testid = 'balance';
   if (String(acc.balance).startsWith('-')) balance.classList.add('negative');
+  const idCell = cell('', 'id');
+  const tail = document.createElement('code');
+  tail.className = 'mono tail';
+  tail.textContent = tailOf(acc.id);
+  tail.title = acc.id;
+  idCell.append(tail, copyButton(acc.id));
+  const ownerCell = cell('', 'owner');
+  const link = document.createElement('a');
+  link.href = `#/accounts/${acc.id}`;
+  link.textContent = acc.owner;
+  link.title = `${acc.owner}: statement, chart and history`;
+  ownerCell.append(link);
   tr.replaceChildren(
-    cell(shortId(acc.id), 'id mono', acc.id),
-    cell(acc.owner, 'owner'),
+    idCell,
+    ownerCell,
     cell(acc.currency, 'currency'),
     balance,
     cell(acc.overdraftLimit, 'num overdraft'),
     cell(acc.status, 'status'),
     cell(String(acc.version), 'num version'),
-    cell(fmtTime(acc.updatedAt), 'updated', acc.updatedAt),
+    whenCell(acc.updatedAt, 'updated'),
   );
   if (prevBalance !== undefined && prevBalance !== acc.balance) {
     balance.classList.add('flash');
@@ -278,12 +236,14 @@ function renderAccountRow(acc, tr = document.createElement('tr')) {
 }
 
 function renderAccounts() {
+  tailLen = tailLength(accounts.keys());
   const existing = new Map();
   for (const tr of els.tbody.querySelectorAll('tr[data-account-id]')) existing.set(tr.dataset.accountId, tr);
   const rows = sortedAccounts().map((acc) => {
     const tr = existing.get(acc.id);
     existing.delete(acc.id);
-    if (tr && tr.dataset.version === String(acc.version) && tr.dataset.balance === acc.balance) return tr;
+    if (tr && tr.dataset.version === String(acc.version) && tr.dataset.balance === acc.balance &&
+        tr.dataset.tail === String(tailLen)) return tr;
     return renderAccountRow(acc, tr);
   });
   for (const tr of existing.values()) tr.remove();
@@ -302,7 +262,8 @@ function renderAccountSelects() {
     const options = sortedAccounts().map((acc) => {
       const opt = document.createElement('option');
       opt.value = acc.id;
-      opt.textContent = `${acc.owner} · ${acc.currency} · ${shortId(acc.id)}${acc.status === 'CLOSED' ? ' (closed)' : ''}`;
+      opt.textContent = `${accountLabel(acc.id)} · ${acc.currency}${acc.status === 'CLOSED' ? ' (closed)' : ''}`;
+      opt.title = acc.id;
       return opt;
     });
     const sig = options.map((o) => `${o.value}|${o.textContent}`).join('\n');
@@ -321,12 +282,19 @@ function selectAccount(id) {
   if (tr) tr.classList.add('selected');
 }
 
-function eventAmount(ev) {
+// What moved: `+250.75 EUR` for money, `Alice · EUR` for an opened account.
+function eventSummary(ev) {
   const d = ev.data || {};
+  if (ev.type === 'AccountOpened' && d.owner) return `${d.owner} · ${d.currency || ''}`.trim();
   if (d.amount === undefined || d.amount === null) return '';
-  return d.currency ? `${d.amount} ${d.currency}` : String(d.amount);
+  const amount = ev.type === 'MoneyWithdrawn' ? signed(d.amount, true) : ev.type === 'MoneyDeposited' ? signed(d.amount, false) : String(d.amount);
+  return d.currency ? `${amount} ${d.currency}` : amount;
 }
 
+// Two lines, each a grid row whose cells clip with an ellipsis, so nothing is
+// drawn over anything else at any width:
+//   #12  MoneyDeposited                  +250.75 EUR
+//        Katherine J… ·…3f9a2c  v3       14:03:05
 function renderFeedItem(ev) {
   const li = document.createElement('li');
   li.dataset.position = String(ev.position);
@@ -334,25 +302,33 @@ function renderFeedItem(ev) {
   li.dataset.streamId = ev.streamId;
   li.dataset.eventId = ev.eventId;
   li.className = `ev ev-${ev.type}`;
-  const span = (cls, text, title) => {
-    const s = document.createElement('span');
+  const el = (tag, cls, text, title) => {
+    const s = document.createElement(tag);
     s.className = cls;
     s.textContent = text;
     if (title) s.title = title;
     return s;
   };
-  const amount = eventAmount(ev);
-  li.append(
-    span('position mono', `#${ev.position}`),
-    span('type', ev.type),
-    span('stream mono', ev.streamId),
-    span('version', `v${ev.version}`),
-    span('amount num', amount),
-    span('time', fmtTime(ev.recordedAt), ev.recordedAt),
-  );
-  if (ev.type === 'AccountOpened' && ev.data && ev.data.owner) {
-    li.querySelector('.amount').textContent = `${ev.data.owner} · ${ev.data.currency || ''}`.trim();
+  // The stream: who (shrinks with an ellipsis) and the id's tail (never cut).
+  const accountId = accountIdFromStream(ev.streamId);
+  const dash = ev.streamId.indexOf('-');
+  const stream = el(accountId ? 'a' : 'span', 'stream', '', ev.streamId);
+  if (accountId) {
+    stream.href = `#/accounts/${accountId}`;
+    stream.append(el('span', 'who', ownerOf(accountId, ev.data && ev.data.owner)), el('span', 'tail', ` ${tailOf(accountId)}`));
+  } else if (dash > 0) {
+    stream.append(el('span', 'who', ev.streamId.slice(0, dash)), el('span', 'tail', ` ${idTail(ev.streamId.slice(dash + 1))}`));
+  } else {
+    stream.append(el('span', 'who', ev.streamId));
   }
+  li.append(
+    el('span', 'position mono', `#${ev.position}`, `position ${ev.position}`),
+    el('span', 'type', ev.type),
+    el('span', 'amount num', eventSummary(ev)),
+    el('span', 'where', ''),
+    el('span', 'time', formatWhen(ev.recordedAt), formatFull(ev.recordedAt)),
+  );
+  li.querySelector('.where').append(stream, el('span', 'version', `v${ev.version}`, `version ${ev.version} of ${ev.streamId}`));
   return li;
 }
 
@@ -375,10 +351,6 @@ function addEvents(events, { animate = true } = {}) {
 // ---------------------------------------------------------------------------
 // Live updates
 
-function accountIdFromStream(streamId) {
-  return streamId && streamId.startsWith('account-') ? streamId.slice('account-'.length) : null;
-}
-
 // Coalesce refetches: at most one in flight per account, one more queued.
 const refetching = new Map(); // id -> {running: Promise, again: bool}
 function refreshAccount(id) {
@@ -397,7 +369,7 @@ function refreshAccount(id) {
         else if (accounts.delete(id)) renderAccounts();
       } while (state.again);
     } catch (e) {
-      showError(`Could not refresh account ${shortId(id)}: ${e.message}`);
+      showError(`Could not refresh account ${accountLabel(id)}: ${e.message}`);
     } finally {
       refetching.delete(id);
     }
@@ -412,6 +384,7 @@ function upsertAccount(acc) {
   if (prev && prev.version > acc.version) return;
   accounts.set(acc.id, acc);
   renderAccounts();
+  detail.accountChanged(acc);
 }
 
 function onLiveEvent(ev) {
@@ -428,7 +401,7 @@ function subscribeLive() {
   wsClient = createClient({
     url: WS_URL.href,
     // read on every (re)connect, so a newly entered token is used
-    connectionParams: () => (accessToken ? { authToken: accessToken } : {}),
+    connectionParams: () => (currentToken() ? { authToken: currentToken() } : {}),
     lazy: true,
     keepAlive: 15000,
     retryAttempts: Number.MAX_SAFE_INTEGER,
@@ -556,9 +529,71 @@ function moneyHandler(form, doc) {
 moneyHandler(els.depositForm, M_DEPOSIT);
 moneyHandler(els.withdrawForm, M_WITHDRAW);
 
+// A click anywhere on an account's row (but its copy button) opens the account.
 els.tbody.addEventListener('click', (e) => {
   const tr = e.target.closest('tr[data-account-id]');
-  if (tr) selectAccount(tr.dataset.accountId);
+  if (!tr || e.target.closest('button, a')) return;
+  window.location.hash = `#/accounts/${tr.dataset.accountId}`;
+});
+
+// Copy buttons (ids): the Clipboard API where the page is a secure context
+// (https, or http on localhost), else a selected hidden textarea.
+async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.setAttribute('readonly', '');
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.append(area);
+  area.select();
+  const ok = document.execCommand('copy');
+  area.remove();
+  if (!ok) throw new Error('the browser refused to copy');
+}
+
+document.addEventListener('click', async (e) => {
+  const button = e.target.closest('button.copy');
+  if (!button) return;
+  e.preventDefault();
+  e.stopPropagation();
+  try {
+    await copyText(button.dataset.copy);
+    button.classList.add('copied');
+    button.dataset.copied = 'true';
+    setTimeout(() => {
+      button.classList.remove('copied');
+      delete button.dataset.copied;
+    }, 1500);
+  } catch (err) {
+    showError(`Could not copy: ${err.message}. The id is ${button.dataset.copy}`);
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Views: the list (#/) and one account (#/accounts/<id>)
+
+const detail = createDetailView({ accounts, showError });
+const ACCOUNT_ROUTE = /^#\/accounts\/([0-9a-fA-F-]{36})$/;
+
+function route() {
+  const match = ACCOUNT_ROUTE.exec(window.location.hash);
+  if (match) {
+    const id = match[1].toLowerCase();
+    els.listView.hidden = true;
+    if (accounts.has(id)) selectAccount(id);
+    detail.show(id);
+  } else {
+    detail.hide();
+    els.listView.hidden = false;
+  }
+}
+window.addEventListener('hashchange', () => {
+  route();
+  window.scrollTo(0, 0);
 });
 
 // Remove the highlight classes once their animation ran, so they can replay.
@@ -573,12 +608,12 @@ async function loadInitial() {
   // as the last loaded event, and anything later arrives via the subscription.
   // events(first:) is oldest-first: walk the pages, keep the newest FEED_LIMIT.
   const tail = [];
-  await fetchAllPages(Q_EVENTS, 'events', (ev) => {
+  await walkPages(Q_EVENTS, 'events', (ev) => {
     tail.push(ev);
     if (tail.length > FEED_LIMIT) tail.shift();
   });
   const loadedAccounts = [];
-  await fetchAllPages(Q_ACCOUNTS, 'accounts', (a) => loadedAccounts.push(a));
+  await walkPages(Q_ACCOUNTS, 'accounts', (a) => loadedAccounts.push(a));
   for (const a of loadedAccounts) accounts.set(a.id, a);
   renderAccounts();
   addEvents(tail, { animate: false });
@@ -593,22 +628,15 @@ function nextToken() {
 }
 
 function useToken(value) {
-  accessToken = value.trim();
-  try {
-    if (accessToken) sessionStorage.setItem(TOKEN_KEY, accessToken);
-    else sessionStorage.removeItem(TOKEN_KEY);
-  } catch {
-    // storage disabled: keep the token in memory only
-  }
-  els.tokenForm.classList.toggle('set', Boolean(accessToken));
+  els.tokenForm.classList.toggle('set', Boolean(storeToken(value)));
   els.authNeeded.hidden = true;
   clearError();
   if (wsClient) wsClient.terminate(); // reconnect with the new connectionParams
   tokenEntered();
 }
 
-els.tokenForm.elements.token.value = accessToken;
-els.tokenForm.classList.toggle('set', Boolean(accessToken));
+els.tokenForm.elements.token.value = currentToken();
+els.tokenForm.classList.toggle('set', Boolean(currentToken()));
 els.tokenForm.addEventListener('submit', (e) => {
   e.preventDefault();
   useToken(els.tokenForm.elements.token.value);
@@ -620,6 +648,7 @@ async function boot() {
       await loadInitial();
       clearError();
       els.authNeeded.hidden = true;
+      route();
       break;
     } catch (e) {
       if (e.isAuth) {
@@ -637,5 +666,6 @@ async function boot() {
   subscribeLive();
 }
 
-window.chronicleLedger = { accounts, feed, refreshAccount, get lastPosition() { return lastPosition; } };
+window.chronicleLedger = { accounts, feed, refreshAccount, detail, get lastPosition() { return lastPosition; } };
+onAuthRefused(showAuthNeeded);
 boot();
