@@ -64,6 +64,7 @@ QUERY_WEIGHTS: dict[str, Weight] = {
     "projections": lambda _p, _args, _items: 1,
     "eventProof": lambda _p, _args, _items: 1,  # one Merkle path: a few dozen nodes by index
     "logDigest": lambda _p, _args, _items: 1,
+    "consistencyProof": lambda _p, _args, _items: 1,
 }
 """Every root field of ``Query``, priced (tests/unit/test_cost.py checks that none is missing)."""
 
