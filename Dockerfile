@@ -22,5 +22,9 @@ RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin chron
     && mkdir -p /app/data && chown chronicle /app/data
 USER chronicle
 
+# Authentication is on: the container refuses to start until a key is configured
+# (CHRONICLE_JWT_SECRET, or CHRONICLE_JWT_PUBLIC_KEY_FILE / CHRONICLE_JWT_JWKS_FILE).
+# Add the names clients reach it by to CHRONICLE_ALLOWED_HOSTS.
+ENV CHRONICLE_ALLOW_ANONYMOUS=false
 EXPOSE 8000
 CMD ["chronicle", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.context import Runtime
 from api.domains import GraphQLModule, graphql_modules
+from api.hosts import host_middleware
 from api.http import (
     BodySizeLimit,
 )
@@ -36,6 +37,7 @@ from api.settings import Settings
 from api.signing import LogSigner
 from api.types.errors import ErrorMembers
 from api.view import STATIC, ChronicleGraphQL
+from api.websocket_cap import WebSocketCap
 from core.bank.transfer_steps import TransferStep
 from core.domain import StepHook
 from core.ports import EventStore
@@ -178,8 +180,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[*cors_middleware(settings), Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                                                              read_timeout=settings.body_read_timeout)],
+        middleware=[host_middleware(settings), *cors_middleware(settings),
+                    Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                               read_timeout=settings.body_read_timeout),
+                    Middleware(WebSocketCap, limit=settings.ws_max_connections, metrics=metrics)],
         lifespan=lifespan,
     )
 

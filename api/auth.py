@@ -62,10 +62,13 @@ class AuthenticationFailed(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """An authenticated caller: its subject (the ``actor`` of its events) and roles."""
+    """An authenticated caller: its subject (the ``actor`` of its events), roles, and
+    when its token expires (``exp``, seconds since the epoch; ``None`` for anonymous
+    access). WebSocket sessions end then (:mod:`api.subscriptions.session`)."""
 
     subject: str
     roles: frozenset[str]
+    expires_at: float | None = None
 
     def has_any(self, roles: frozenset[str]) -> bool:
         """Whether the caller holds at least one of ``roles`` (``admin`` holds them all)."""
@@ -127,7 +130,7 @@ class TokenVerifier:
         subject = claims.get("sub")
         if not valid_subject(subject):
             raise AuthenticationFailed("invalid token: sub must be 1 to 256 printable characters")
-        return Principal(subject, _roles(claims.get(self._roles_claim)))
+        return Principal(subject, _roles(claims.get(self._roles_claim)), float(claims["exp"]))
 
 
 def _load_pem(pem: bytes) -> Any:

@@ -133,11 +133,12 @@ def serve(
     """Run the GraphQL service under uvicorn."""
     import logging
 
-    import uvicorn
     from rich.markup import escape
 
     from api.app import create_app
+    from api.hosts import check_anonymous_bind
     from api.logs import configure_logging
+    from api.server import serve as run_server
 
     settings = _settings(store_url, host=host, port=port)
     configure_logging(settings.log_level, settings.log_format)
@@ -150,6 +151,7 @@ def serve(
             "CHRONICLE_JWT_PUBLIC_KEY_FILE or CHRONICLE_JWT_JWKS_FILE and CHRONICLE_ALLOW_ANONYMOUS=false.")
         _console().print("[bold red]WARNING: anonymous access with all roles is ON (development mode)[/]")
     try:  # checks the configuration, so refusing comes before the banner
+        check_anonymous_bind(settings)
         app_ = create_app(settings)
     except ValueError as error:
         _fail(f"cannot start: {error}")
@@ -157,8 +159,7 @@ def serve(
     _console().print(f"Chronicle on [bold]http://{shown_host}:{settings.port}/graphql[/] (GraphiQL), "
                      f"live ledger at http://{shown_host}:{settings.port}/ ; store: {escape(settings.store_url)}",
                      soft_wrap=True)
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_config=None,
-                ws_max_size=settings.ws_max_message_bytes, ws_per_message_deflate=settings.ws_compression)
+    run_server(app_, settings)
 
 
 @app.command(no_args_is_help=True)

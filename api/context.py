@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -82,6 +83,10 @@ class Context:
         principal: the authenticated caller, ``None`` when authentication failed.
         auth_error: why authentication failed (client-safe), if it did.
         connection_params: the WebSocket ``connection_init`` payload (set by strawberry).
+        folds: held while a resolver folds a stream (temporal ``account``, ``accountHistory``):
+            the folds of one request (or connection) run one after another, so its
+            aliased reads, resolved concurrently, never make one long turn of the event
+            loop together, and other requests get a turn between each fold's steps.
     """
 
     runtime: Runtime
@@ -91,6 +96,7 @@ class Context:
     principal: Principal | None = None
     auth_error: str | None = None
     connection_params: dict[str, Any] | None = None
+    folds: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def actor(self) -> str | None:

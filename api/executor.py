@@ -29,3 +29,18 @@ class ChronicleExecutor(StrawberryGraphQLCoreExecutionContext):
         executor._relevant_sub_fields = {}
         executor._stream_usages = RefMap()
         return executor  # type: ignore[return-value]
+
+
+def executor_class(*, hide_suggestions: bool) -> type[ChronicleExecutor]:
+    """Return :class:`ChronicleExecutor`, building executors with graphql-core's ``hide_suggestions``
+    set as given: then a variable's value that misspells an enum value or an input field gets no
+    "Did you mean ...?" (strawberry passes no such flag; see :mod:`api.validation`)."""
+    if not hide_suggestions:
+        return ChronicleExecutor
+
+    class SilentChronicleExecutor(ChronicleExecutor):
+        @classmethod
+        def build(cls, *args: Any, **kwargs: Any) -> Any:
+            return super().build(*args, **{**kwargs, "hide_suggestions": True})
+
+    return SilentChronicleExecutor

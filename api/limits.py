@@ -1,11 +1,19 @@
 """Limits on every GraphQL document, HTTP and WebSocket alike.
 
-Depth and aliases use strawberry's validation rules, introspection graphql-core's
-``NoSchemaIntrospectionCustomRule``; tokens use graphql-core's parser limit. Each
+Depth, aliases and size come from :mod:`api.document_shape`, which measures each
+fragment once, so checking them costs time linear in the document's length (issue 15:
+strawberry's ``QueryDepthLimiter`` and ``MaxAliasesLimiter`` re-walked a fragment at
+every spread, and a 600-byte document held the event loop for minutes). Introspection
+uses graphql-core's ``NoSchemaIntrospectionCustomRule``; tokens graphql-core's parser
+limit. These rules run before any permission check, for anonymous callers too. Each
 refusal is a request error whose ``extensions.code`` says which limit it hit:
 
+- ``QUERY_TOO_COMPLEX`` (``CHRONICLE_MAX_QUERY_NODES``: selections once every
+  fragment spread is expanded, all operations of the document together)
 - ``QUERY_TOO_DEEP`` (``CHRONICLE_MAX_QUERY_DEPTH``)
-- ``TOO_MANY_ALIASES`` (``CHRONICLE_MAX_QUERY_ALIASES``)
+- ``TOO_MANY_ALIASES`` (``CHRONICLE_MAX_QUERY_ALIASES``: all operations together)
+- ``QUERY_TOO_COSTLY`` (``CHRONICLE_MAX_QUERY_COST``: what one operation may read, see
+  :mod:`api.cost`)
 - ``TOO_MANY_TOKENS`` (``CHRONICLE_MAX_QUERY_TOKENS``: lexical tokens; comments
   are capped at the same number)
 - ``INTROSPECTION_DISABLED`` (``CHRONICLE_INTROSPECTION=false``)
@@ -17,7 +25,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 from graphql import (
+    BREAK,
     ASTValidationRule,
+    DocumentNode,
     GraphQLError,
     GraphQLSyntaxError,
     Source,
@@ -27,14 +37,10 @@ from graphql import (
 )
 from graphql.language import Lexer
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    ParserCache,
-    SchemaExtension,
-    max_aliases,
-    query_depth_limiter,
-)
+from strawberry.extensions import AddValidationRules, ParserCache, SchemaExtension
 
+from api.cost import Pricing
+from api.document_shape import operation_shapes
 from api.settings import Settings
 
 
@@ -62,6 +68,52 @@ def coded(rule: type[ValidationRule], code: str) -> type[ValidationRule]:
 
     CodedRule.__name__ = f"{rule.__name__}Coded"
     return CodedRule
+
+
+def shape_limits(settings: Settings) -> type[ValidationRule]:
+    """Return a validation rule enforcing ``settings``' limits on a document's shape:
+    depth (``max_query_depth``, per operation), aliases (``max_query_aliases``) and
+    selections (``max_query_nodes``) of all operations together, fragments counted once
+    per spread, and each operation's cost (``max_query_cost``, priced by :mod:`api.cost`).
+
+    Errors: ``QUERY_TOO_DEEP`` and ``QUERY_TOO_COSTLY`` (one per operation over the
+    limit), ``TOO_MANY_ALIASES``, ``QUERY_TOO_COMPLEX``, each a ``GraphQLError`` with
+    that ``extensions.code``.
+    """
+    max_depth, max_aliases = settings.max_query_depth, settings.max_query_aliases
+    max_nodes, max_cost = settings.max_query_nodes, settings.max_query_cost
+    cap = max(max_aliases, max_nodes, max_cost) + 1
+    pricings: dict[int, Pricing] = {}  # one per schema (normally one)
+
+    class ShapeLimits(ValidationRule):
+        def enter_document(self, node: DocumentNode, *_args: object) -> object:
+            schema = self.context.schema
+            pricing = pricings.get(id(schema))
+            if pricing is None:
+                pricing = pricings[id(schema)] = Pricing(schema, settings)
+            aliases = nodes = 0
+            for operation, shape in operation_shapes(node, cap, pricing):
+                aliases += shape.aliases
+                nodes += shape.selections
+                name = operation.name.value if operation.name else "anonymous"
+                if shape.depth > max_depth:
+                    self._refuse(f"'{name}' exceeds maximum operation depth of {max_depth}",
+                                 "QUERY_TOO_DEEP", operation)
+                if shape.cost > max_cost:
+                    self._refuse(f"'{name}' may read more than {max_cost} events and rows (each list, alias and "
+                                 "spread counted); ask for fewer or smaller pages", "QUERY_TOO_COSTLY", operation)
+            if aliases > max_aliases:
+                self._refuse(f"The document has more than {max_aliases} aliases "
+                             "(a fragment's count once per spread)", "TOO_MANY_ALIASES")
+            if nodes > max_nodes:
+                self._refuse(f"The document expands to more than {max_nodes} selections "
+                             "once its fragments are spread", "QUERY_TOO_COMPLEX")
+            return BREAK  # everything is measured: the rest of the walk has nothing for this rule
+
+        def _refuse(self, message: str, code: str, node: Any = None) -> None:
+            self.report_error(GraphQLError(message, node, extensions={"code": code}))
+
+    return ShapeLimits
 
 
 def lexical_tokens_exceed(query: str, limit: int) -> bool:
@@ -120,10 +172,7 @@ class SafeParserCache(ParserCache):
 
 def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Return factories of the schema extensions enforcing ``settings``' document limits."""
-    rules: list[type[ASTValidationRule]] = [
-        coded(query_depth_limiter.create_validator(settings.max_query_depth, None), "QUERY_TOO_DEEP"),
-        coded(max_aliases.create_validator(settings.max_query_aliases), "TOO_MANY_ALIASES"),
-    ]
+    rules: list[type[ASTValidationRule]] = [shape_limits(settings)]
     if not settings.introspection:
         rules.append(coded(NoSchemaIntrospectionCustomRule, "INTROSPECTION_DISABLED"))
     return [lambda: TokenLimit(settings.max_query_tokens), lambda: AddValidationRules(rules)]

@@ -5,6 +5,9 @@
   ``INSUFFICIENT_FUNDS``) or ``error`` (an exception).
 - ``chronicle_append_seconds``: latency of ``EventStore.append``.
 - ``chronicle_live_subscriptions``: live subscriptions to the event feed.
+- ``chronicle_websocket_connections``: WebSocket connections open in this process.
+- ``chronicle_websocket_refused_total``: WebSocket handshakes refused by the
+  connection cap (:mod:`api.websocket_cap`).
 - ``chronicle_projection_lag{projection}``: positions between the log's head and
   the projection's checkpoint, measured at each scrape.
 """
@@ -40,6 +43,11 @@ class Metrics:
         self.projection_lag = Gauge("chronicle_projection_lag",
                                     "Positions the projection's checkpoint is behind the log's head.",
                                     ["projection"], registry=self.registry)
+        self.websocket_connections = Gauge("chronicle_websocket_connections",
+                                           "WebSocket connections open in this process.", registry=self.registry)
+        self.websocket_refused = Counter("chronicle_websocket_refused",
+                                         "WebSocket handshakes refused because the connection cap was reached.",
+                                         registry=self.registry)
         self._live: Callable[[], float] | None = None
 
     def declare(self, registry: DomainRegistry, live_subscriptions: Callable[[], float] | None = None) -> None:

@@ -9,12 +9,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from api.domains import GraphQLModule, graphql_modules
 from api.errors import ErrorCodes
-from api.executor import ChronicleExecutor
+from api.executor import executor_class
 from api.limits import SafeParserCache, limit_extensions
 from api.mutations.rebuild_projection import ProjectionRebuilt, rebuild_projection
 from api.permissions import CanAdminister, CanReadLog
@@ -24,6 +23,7 @@ from api.scalars import DecimalScalar
 from api.settings import Settings
 from api.subscriptions import events as event_subscriptions
 from api.types import errors as error_types
+from api.validation import Validation, cached_validator
 
 log = logging.getLogger("chronicle.api")
 
@@ -95,6 +95,8 @@ def build_schema(settings: Settings | None = None, modules: Sequence[GraphQLModu
         ValueError: two modules declare the same root field.
     """
     settings = settings or Settings()
+    hide_suggestions = not settings.field_suggestions
+    validator = cached_validator(512, hide_suggestions=hide_suggestions)
     if modules is None:
         modules = graphql_modules(settings.domains)
     return ChronicleSchema(
@@ -103,9 +105,9 @@ def build_schema(settings: Settings | None = None, modules: Sequence[GraphQLModu
         subscription=_root("Subscription", [LogSubscription, *(m.subscription for m in modules)]),
         types=[error_types.Error, *(t for m in modules for t in m.types)],
         scalar_overrides={Decimal: DecimalScalar},
-        config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
-        execution_context_class=ChronicleExecutor,
+        config=StrawberryConfig(disable_field_suggestions=hide_suggestions),
+        execution_context_class=executor_class(hide_suggestions=hide_suggestions),
         # limits before ErrorCodes, so a limit's code is set before errors are classified
         extensions=[*limit_extensions(settings), ErrorCodes, lambda: SafeParserCache(maxsize=512),
-                    lambda: ValidationCache(maxsize=512)],
+                    lambda: Validation(validator)],
     )

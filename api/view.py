@@ -70,6 +70,7 @@ class ChronicleGraphQL(GraphQL[Context, None]):
             allowed_origins=settings.allowed_origins, **kwargs)
         self._settings = settings
         self.max_operation_id_length = settings.max_operation_id_length
+        self.ws_max_connection_age = settings.ws_max_connection_age
         self._auth = Authenticator(settings)
         self.broadcaster = Broadcaster(self.schema._schema)  # type: ignore[attr-defined]
 

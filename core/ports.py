@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -294,6 +295,21 @@ class EventStore(Protocol):
 
     async def stream_version(self, stream_id: str) -> int:
         """Return the stream's last version, 0 when it does not exist."""
+        ...
+
+    async def first_version_recorded_after(self, stream_id: str, time: datetime) -> int | None:
+        """Return the lowest version of ``stream_id`` whose event was recorded after ``time``
+        (an aware datetime), or ``None`` when none was (or the stream is absent).
+
+        Temporal reads use it to turn "as of a time" into "up to a version" without
+        decoding the stream: the answer bounds the fold exactly as stopping at the first
+        event recorded after ``time`` would. Backends compare at their stored precision
+        (MongoDB: milliseconds, which it also returns), so the bound agrees with the
+        ``recorded_at`` that :meth:`read_stream` returns.
+
+        Raises:
+            StoreUnavailable: the backend cannot be reached.
+        """
         ...
 
     async def find_event(self, event_id: UUID) -> RecordedEvent | None:

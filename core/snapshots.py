@@ -32,10 +32,14 @@ class Snapshot:
 
 
 class SnapshotStore(Protocol):
-    """Storage port for snapshots (one latest snapshot per stream suffices)."""
+    """Storage port for snapshots: every saved snapshot of a stream, by version, so that a
+    temporal read (up to some version) can start from the nearest one at or below it.
+    Storage grows by one snapshot per snapshot interval of events (5 % of the event
+    count at the default interval of 20)."""
 
-    async def load(self, stream_id: str) -> Snapshot | None:
-        """Return the newest snapshot of ``stream_id`` or ``None``.
+    async def load(self, stream_id: str, at_or_below: int | None = None) -> Snapshot | None:
+        """Return the snapshot of ``stream_id`` with the highest version that is at most
+        ``at_or_below`` (``None``: the newest), or ``None`` when there is none.
 
         Raises:
             StoreUnavailable: the backend cannot be reached.
@@ -43,9 +47,10 @@ class SnapshotStore(Protocol):
         ...
 
     async def save(self, snapshot: Snapshot) -> None:
-        """Store ``snapshot`` as the stream's latest, unless the stored one has a
-        higher version and the same schema version (a snapshot of another schema
-        version is always replaced). Atomic per stream.
+        """Store ``snapshot`` at its version (replacing one saved at the same version) and
+        remove the stream's snapshots of any other schema version, so that loads never
+        pass over a usable snapshot for an unusable one. A snapshot at a lower version
+        than the newest is kept too: nothing newer is ever lost.
 
         Raises:
             StoreUnavailable: the backend cannot be reached.
@@ -60,8 +65,10 @@ class SnapshotStore(Protocol):
 class SnapshotPolicy(Protocol):
     """How the command processor uses snapshots."""
 
-    async def latest(self, aggregate: AggregateType[Any], stream_id: str) -> tuple[Any, int] | None:
-        """Return ``(state, version)`` of a trustworthy snapshot, or ``None``."""
+    async def latest(self, aggregate: AggregateType[Any], stream_id: str,
+                     at_or_below: int | None = None) -> tuple[Any, int] | None:
+        """Return ``(state, version)`` of the newest trustworthy snapshot whose version is
+        at most ``at_or_below`` (``None``: any), or ``None``."""
         ...
 
     async def maybe_save(self, aggregate: AggregateType[Any], stream_id: str, state: Any,
@@ -101,12 +108,14 @@ class IntervalSnapshotPolicy:
             return 0
         return self._intervals.get(aggregate.name, self._interval)
 
-    async def latest(self, aggregate: AggregateType[Any], stream_id: str) -> tuple[Any, int] | None:
-        """Return ``(state, version)`` from the stream's snapshot, or ``None`` when
-        there is none, snapshots are off for the type, or it cannot be trusted."""
+    async def latest(self, aggregate: AggregateType[Any], stream_id: str,
+                     at_or_below: int | None = None) -> tuple[Any, int] | None:
+        """Return ``(state, version)`` from the stream's newest snapshot at or below
+        ``at_or_below``, or ``None`` when there is none, snapshots are off for the
+        type, or it cannot be trusted."""
         if self.interval(aggregate) == 0 or aggregate.from_snapshot is None:
             return None
-        snapshot = await self.store.load(stream_id)
+        snapshot = await self.store.load(stream_id, at_or_below)
         if snapshot is None or snapshot.schema_version != aggregate.schema_version:
             return None
         try:

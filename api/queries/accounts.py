@@ -37,8 +37,9 @@ async def account_as_of(info: Info, account_id: str, as_of_version: int | None,
         raise bad_input("asOfVersion must be >= 0")
     if as_of is not None and as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
-    loaded = await info.context.runtime.processor.load(
-        ACCOUNT, ACCOUNT.stream_id(account_id), to_version=as_of_version, as_of=as_of)
+    async with info.context.folds:
+        loaded = await info.context.runtime.processor.load(
+            ACCOUNT, ACCOUNT.stream_id(account_id), to_version=as_of_version, as_of=as_of)
     return Account.from_state(loaded.state) if loaded.state.opened else None
 
 

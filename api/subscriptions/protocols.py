@@ -27,6 +27,10 @@ A connection that sends no ``connection_init`` within
 ``connection_init_wait_timeout`` is closed with 4408, as in
 ``graphql-transport-ws``.
 
+Both handlers close the socket when its token expires (4403) or when it
+reaches ``CHRONICLE_WS_MAX_CONNECTION_AGE`` (1001), by a timer, and refuse a new
+operation on an expired token the same way (:mod:`api.subscriptions.session`).
+
 A socket that closes under a running operation (the client left, or the server
 closed it for a protocol error such as a duplicate id) ends the operation
 quietly: no error is logged, whichever of Starlette's two disconnect
@@ -63,6 +67,7 @@ from strawberry.types.execution import PreExecutionError
 from api.context import Context
 from api.http import operation_problem
 from api.subscriptions import shared
+from api.subscriptions.session import TOKEN_EXPIRED, SessionDeadlines
 
 LIMIT_CODE = "TOO_MANY_SUBSCRIPTIONS"
 TRANSPORT_OPERATIONS = frozenset({"query", "mutation", "subscription"})
@@ -147,6 +152,21 @@ class _ChronicleView(Protocol):
     broadcaster: shared.Broadcaster
     max_operation_id_length: int
     connection_init_wait_timeout: timedelta
+    ws_max_connection_age: float | None
+
+
+def _deadlines(view: object, websocket: Any) -> SessionDeadlines:
+    """Start the deadlines of a session on ``websocket`` (the view's maximum age; the token comes later)."""
+    deadlines = SessionDeadlines(websocket.close, getattr(view, "ws_max_connection_age", None))
+    deadlines.start()
+    return deadlines
+
+
+def _bind_token(deadlines: SessionDeadlines, context: Context, acknowledged: bool) -> None:
+    """After ``connection_init``: bound the session by the expiry of the token it authenticated with."""
+    principal = context.principal
+    if acknowledged and principal is not None:
+        deadlines.bind_token(principal.expires_at)
 
 
 def _max_id_length(view: object) -> int:
@@ -186,7 +206,21 @@ async def _deliver(view: _ChronicleView, slot: shared.SharedSlot, *, operation_i
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """``graphql-transport-ws`` with shape checks and a coded subscription limit."""
+    """``graphql-transport-ws`` with shape checks, a coded subscription limit, and a session
+    bounded by its token's expiry and a maximum age (:mod:`api.subscriptions.session`)."""
+
+    deadlines: SessionDeadlines
+
+    async def handle(self) -> None:
+        self.deadlines = _deadlines(self.view, self.websocket)
+        try:
+            await super().handle()
+        finally:
+            await self.deadlines.stop()
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        _bind_token(self.deadlines, self.context, self.connection_acknowledged)
 
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
@@ -195,6 +229,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_message(cast("TransportMessage", message))  # strawberry checks each type's fields
 
     async def handle_subscribe(self, message: Any) -> None:
+        if self.connection_acknowledged and self.deadlines.token_expired():
+            await self.websocket.close(TOKEN_EXPIRED, "Token expired")
+            return
         if self.connection_acknowledged:
             operation_id = message.get("id")
             if not isinstance(operation_id, str) or not operation_id:
@@ -255,15 +292,18 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     ``connection_init`` is expected once and in time."""
 
     init_received = False
+    deadlines: SessionDeadlines
 
     async def handle(self) -> None:
         timer = asyncio.create_task(self._close_unless_initialised())
+        self.deadlines = _deadlines(self.view, self.websocket)
         try:
             await super().handle()
         finally:
             timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await timer
+            await self.deadlines.stop()
 
     async def _close_unless_initialised(self) -> None:
         timeout = cast("_ChronicleView", self.view).connection_init_wait_timeout
@@ -277,6 +317,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             return
         self.init_received = True
         await super().handle_connection_init(message)
+        _bind_token(self.deadlines, self.context, self.connection_acknowledged)
 
     async def _error(self, operation_id: object, message: str, code: str = "BAD_USER_INPUT") -> None:
         error: dict[str, Any] = {"type": "error",
@@ -307,6 +348,9 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         return not isinstance(operation_id, str) or len(operation_id) <= _max_id_length(self.view)
 
     async def handle_start(self, message: Any) -> None:
+        if self.connection_acknowledged and self.deadlines.token_expired():
+            await self.websocket.close(TOKEN_EXPIRED, "Token expired")
+            return
         if self.connection_acknowledged:
             payload = message.get("payload")
             if not _valid_start_payload(payload):

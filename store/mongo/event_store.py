@@ -264,6 +264,14 @@ class MongoEventStore:
         with unavailable_on_connection_errors("a read"):
             return await self._stream_version(stream_id)
 
+    async def first_version_recorded_after(self, stream_id: str, time: datetime) -> int | None:
+        """See :meth:`core.ports.EventStore.first_version_recorded_after` (walks the
+        ``(stream_id, version)`` index, reading only versions)."""
+        with unavailable_on_connection_errors("a read"):
+            first = await self._events.find_one({"stream_id": stream_id, "recorded_at": {"$gt": time}},
+                                                {"version": 1}, sort=[("version", ASCENDING)])
+        return int(first["version"]) if first else None
+
     async def find_event(self, event_id: UUID) -> RecordedEvent | None:
         """See :meth:`core.ports.EventStore.find_event`."""
         found = await self._find({"event_id": str(event_id)}, ASCENDING, 1)

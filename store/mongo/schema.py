@@ -36,7 +36,9 @@ COUNTERS = "counters"
 """``{_id: "events", value: <last position>}``: the global position counter."""
 POSITION_COUNTER = "events"
 SNAPSHOTS = "snapshots"
-"""``{_id: stream_id, version, schema_version, state, saved_at}``: aggregate snapshots."""
+"""``{_id, stream_id, version, schema_version, state, saved_at}``: aggregate snapshots."""
+SNAPSHOT_INDEXES = [IndexModel([("stream_id", ASCENDING), ("version", ASCENDING)], name="stream_id_version",
+                               unique=True)]
 MERKLE_NODES = "merkle_nodes"
 """``{_id: last leaf * 64 + level, hash: <32 bytes>}``: the log's Merkle tree (see :mod:`store.mongo.merkle`)."""
 GENERATIONS = "projection_generations"
@@ -157,6 +159,10 @@ async def ensure_events(db: AsyncDatabase[Document]) -> None:
     await db[EVENTS].create_indexes(EVENT_INDEXES)
     for name in (COUNTERS, GENERATIONS, SNAPSHOTS, MERKLE_NODES):
         await _create(db, name)
+    # snapshots of the earlier layout ({_id: stream_id}, one per stream) have no stream_id:
+    # snapshots are an optimisation only, so they go
+    await db[SNAPSHOTS].delete_many({"stream_id": {"$exists": False}})
+    await db[SNAPSHOTS].create_indexes(SNAPSHOT_INDEXES)
 
 
 async def ensure_collections(db: AsyncDatabase[Document], collections: Iterable[Collection],

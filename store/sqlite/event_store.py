@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -176,6 +177,19 @@ class SqliteEventStore:
             "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?", (stream_id,)
         ).fetchone()
         return int(row[0])
+
+    async def first_version_recorded_after(self, stream_id: str, time: datetime) -> int | None:
+        """See :meth:`core.ports.EventStore.first_version_recorded_after`.
+
+        ``recorded_at`` is stored as UTC ISO-8601 text (``datetime.isoformat``), whose
+        order is time order: ``time`` is written the same way and compared as text,
+        within the ``(stream_id, version)`` index, without decoding any event.
+        """
+        row = self._reader.execute(
+            "SELECT MIN(version) FROM events WHERE stream_id = ? AND recorded_at > ?",
+            (stream_id, time.astimezone(UTC).isoformat()),
+        ).fetchone()
+        return None if row[0] is None else int(row[0])
 
     async def find_event(self, event_id: UUID) -> RecordedEvent | None:
         """See :meth:`core.ports.EventStore.find_event`."""

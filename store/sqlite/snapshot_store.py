@@ -1,4 +1,5 @@
-"""``SqliteSnapshotStore``: the latest snapshot per stream in a ``snapshots`` table.
+"""``SqliteSnapshotStore``: every snapshot of a stream in a ``snapshots`` table, keyed by
+``(stream_id, version)``, so a temporal read can start from the one at or below its version.
 
 It shares the event store's file, writer connection and write lock, so a
 snapshot write never interleaves with an append's transaction. Snapshots are
@@ -15,15 +16,28 @@ from core.snapshots import Snapshot
 from store.codec import dumps, loads, utc_now
 from store.sqlite.schema import write_transaction
 
+MAX_VERSION = 2**63 - 1
+"""SQLite's largest integer: ``at_or_below=None`` reads the newest snapshot."""
+
 SNAPSHOTS_DDL = """
 CREATE TABLE IF NOT EXISTS snapshots (
-    stream_id      TEXT    PRIMARY KEY,
+    stream_id      TEXT    NOT NULL,
     version        INTEGER NOT NULL CHECK (version >= 1),
     schema_version INTEGER NOT NULL,
     state          TEXT    NOT NULL CHECK (json_valid(state)),
-    saved_at       TEXT    NOT NULL
+    saved_at       TEXT    NOT NULL,
+    PRIMARY KEY (stream_id, version)
 );
 """
+
+
+def _create_table(writer: sqlite3.Connection) -> None:
+    """Create ``snapshots``; a table of the earlier layout (one row per stream, keyed by
+    ``stream_id`` alone) is dropped first: snapshots are an optimisation only."""
+    keyed_by = {row[1] for row in writer.execute("PRAGMA table_info(snapshots)") if row[5]}
+    if keyed_by == {"stream_id"}:
+        writer.execute("DROP TABLE snapshots")
+    writer.executescript(SNAPSHOTS_DDL)
 
 
 class SqliteSnapshotStore:
@@ -42,13 +56,15 @@ class SqliteSnapshotStore:
         self._write_lock_timeout = write_lock_timeout
         self._writer = writer
         self._lock = write_lock
-        writer.executescript(SNAPSHOTS_DDL)
+        _create_table(writer)
 
-    async def load(self, stream_id: str) -> Snapshot | None:
-        """See :meth:`core.snapshots.SnapshotStore.load`."""
+    async def load(self, stream_id: str, at_or_below: int | None = None) -> Snapshot | None:
+        """See :meth:`core.snapshots.SnapshotStore.load` (one primary-key range lookup)."""
         try:
             row = self._reader.execute(
-                "SELECT version, schema_version, state FROM snapshots WHERE stream_id = ?", (stream_id,)
+                "SELECT version, schema_version, state FROM snapshots WHERE stream_id = ? AND version <= ?"
+                " ORDER BY version DESC LIMIT 1",
+                (stream_id, MAX_VERSION if at_or_below is None else at_or_below),
             ).fetchone()
         except sqlite3.OperationalError as error:
             raise StoreUnavailable(f"snapshot read failed: {error}") from error
@@ -57,15 +73,13 @@ class SqliteSnapshotStore:
         return Snapshot(stream_id, int(row[0]), dict(loads(row[2])), int(row[1]))
 
     async def save(self, snapshot: Snapshot) -> None:
-        """See :meth:`core.snapshots.SnapshotStore.save` (one UPSERT, atomic)."""
+        """See :meth:`core.snapshots.SnapshotStore.save` (one transaction)."""
         async with self._lock, write_transaction(self._writer, self._write_lock_timeout, "snapshot write"):
+            self._writer.execute("DELETE FROM snapshots WHERE stream_id = ? AND schema_version != ?",
+                                 (snapshot.stream_id, snapshot.schema_version))
             self._writer.execute(
-                "INSERT INTO snapshots (stream_id, version, schema_version, state, saved_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET"
-                " version = excluded.version, schema_version = excluded.schema_version,"
-                " state = excluded.state, saved_at = excluded.saved_at"
-                " WHERE excluded.version >= snapshots.version"
-                " OR excluded.schema_version != snapshots.schema_version",
+                "INSERT OR REPLACE INTO snapshots (stream_id, version, schema_version, state, saved_at)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (snapshot.stream_id, snapshot.version, snapshot.schema_version, dumps(snapshot.state),
                  utc_now().isoformat()),
             )

@@ -36,6 +36,7 @@ from pymongo.errors import AutoReconnect, OperationFailure, WriteError
 from core.bank.projections import ACCOUNTS, DAILY_TOTALS, TRANSACTIONS
 from core.errors import ConcurrencyError
 from core.ports import ANY, NO_STREAM, STREAM_EXISTS
+from core.snapshots import Snapshot
 from store.mongo import MongoEventStore, ReplicaSetRequired
 from store.mongo.live import ChangeStreamWaker
 from store.mongo.schema import refuse_standalone
@@ -342,3 +343,16 @@ def test_server_selection_timeout_defaults_to_five_seconds_unless_the_url_sets_i
         "serverSelectionTimeoutMS": SERVER_SELECTION_TIMEOUT_MS}
     assert _defaults_not_in("mongodb://db:27017/?serverSelectionTimeoutMS=500") == {}
     assert _defaults_not_in("mongodb://db:27017/?serverselectiontimeoutms=500") == {}
+
+
+async def test_snapshots_of_the_one_per_stream_layout_are_dropped_at_start_up(open_store: Opener, raw: Any) -> None:
+    """The earlier layout kept ``{_id: stream_id, version, ...}``; snapshots are an optimisation only."""
+    first = await open_store()
+    await first.snapshots.save(Snapshot("account-new", 4, {"v": 4}, 1))
+    await raw["snapshots"].insert_one({"_id": "account-old", "version": 3, "schema_version": 1, "state": {}})
+
+    second = await open_store()
+
+    assert await raw["snapshots"].count_documents({"_id": "account-old"}) == 0
+    assert await second.snapshots.load("account-new") == Snapshot("account-new", 4, {"v": 4}, 1)
+    assert (await raw["snapshots"].index_information())["stream_id_version"]["unique"]

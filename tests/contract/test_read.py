@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta, timezone
+
 import pytest
 from uuid6 import uuid7
 
@@ -124,3 +127,21 @@ async def test_find_event_by_id(store: ContractStore, two_streams: tuple[str, st
     assert (found.event_id, found.stream_id, found.version, found.position) == (
         wanted.event_id, a, 3, wanted.position)
     assert await store.find_event(uuid7()) is None
+
+
+async def test_first_version_recorded_after_a_time(store: ContractStore) -> None:
+    """The bound a temporal read folds up to, compared at the precision the store returns."""
+    account_id, stream = new_stream()
+    await store.append(stream, [opened(account_id)], NO_STREAM)
+    for version in range(1, 4):
+        await asyncio.sleep(0.005)  # distinct times, also at MongoDB's millisecond precision
+        await store.append(stream, [deposited(account_id, "1.00")], version)
+    times = [e.recorded_at for e in await store.read_stream(stream)]
+    assert times == sorted(times) and len(set(times)) == 4
+
+    assert await store.first_version_recorded_after(stream, times[0] - timedelta(seconds=1)) == 1
+    assert [await store.first_version_recorded_after(stream, t) for t in times] == [2, 3, 4, None]
+    assert await store.first_version_recorded_after(stream, times[1] + (times[2] - times[1]) / 2) == 3
+    other_zone = times[2].astimezone(timezone(timedelta(hours=-5)))
+    assert await store.first_version_recorded_after(stream, other_zone) == 4
+    assert await store.first_version_recorded_after("account-absent", times[0]) is None

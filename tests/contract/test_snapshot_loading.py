@@ -132,3 +132,36 @@ async def test_the_state_cache_never_hides_another_writers_events(store: EventSt
     loaded = await cached.load(ACCOUNT, STREAM)
     assert loaded == await processor(store, None).load(ACCOUNT, STREAM)
     assert (loaded.version, loaded.state.balance) == (4, Decimal("7.50"))
+
+
+async def test_temporal_loads_start_at_the_snapshot_at_or_below_and_agree_without_snapshots(
+    store: EventStore, snapshot_store: SnapshotStore
+) -> None:
+    """Snapshots at versions 3, 6, 9, 12 (interval 3): every past version and every recorded
+    time gives the state a snapshot-free fold gives, and the nearest snapshot is used."""
+    chronicle = processor(store, snapshot_store, interval=3, cache_size=10)  # as served: snapshots every 3
+    await run_history(chronicle, deposits=10)
+    plain = processor(store, None)
+    times = [e.recorded_at for e in await store.read_stream(STREAM)]
+
+    for version in range(0, 14):
+        assert await chronicle.load(ACCOUNT, STREAM, to_version=version) == \
+            await plain.load(ACCOUNT, STREAM, to_version=version), version
+    for time in times:
+        assert await chronicle.load(ACCOUNT, STREAM, as_of=time) == await plain.load(ACCOUNT, STREAM, as_of=time)
+        assert await chronicle.load(ACCOUNT, STREAM, to_version=5, as_of=time) == \
+            await plain.load(ACCOUNT, STREAM, to_version=5, as_of=time)
+
+    nearest = [await snapshot_store.load(STREAM, at_or_below=v) for v in range(0, 14)]
+    assert len({s.version for s in nearest if s}) >= 3  # several kept, not only the latest
+    # a snapshot at some version v and none at v + 1: loading v + 1 must start from it
+    used = next(s for v, s in enumerate(nearest[:12]) if s and s.version == v and nearest[v + 1] == s)
+    assert ACCOUNT.to_snapshot is not None
+    before = await plain.load(ACCOUNT, STREAM, to_version=used.version)
+    after = await plain.load(ACCOUNT, STREAM, to_version=used.version + 1)
+    doctored = replace(before.state, balance=Decimal(1000))
+    await snapshot_store.save(Snapshot(STREAM, used.version, ACCOUNT.to_snapshot(doctored), ACCOUNT.schema_version))
+    expected = Decimal(1000) + after.state.balance - before.state.balance  # the doctored start, one event on
+
+    assert (await chronicle.load(ACCOUNT, STREAM, to_version=used.version + 1)).state.balance == expected
+    assert (await chronicle.load(ACCOUNT, STREAM, as_of=times[used.version])).state.balance == expected

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.ports import ANY, NO_STREAM
+from core.snapshots import Snapshot
 from store.sqlite import SqliteEventStore
 
 from .bank_events import deposited, new_stream, opened
@@ -77,3 +78,20 @@ async def test_a_subscriber_sees_appends_of_another_process_on_the_same_file(tmp
     finally:
         await reader.close()
         await writer.close()
+
+
+async def test_a_snapshots_table_of_the_one_per_stream_layout_is_replaced(tmp_path: Path) -> None:
+    """The earlier layout was keyed by ``stream_id`` alone; snapshots are an optimisation only."""
+    with sqlite3.connect(tmp_path / "events.db") as conn:
+        conn.execute("CREATE TABLE snapshots (stream_id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+                     " schema_version INTEGER NOT NULL, state TEXT NOT NULL, saved_at TEXT NOT NULL)")
+        conn.execute("INSERT INTO snapshots VALUES ('account-old', 3, 1, '{}', '2025-01-01T00:00:00+00:00')")
+    conn.close()
+    store = open_store(tmp_path / "events.db")
+    try:
+        assert await store.snapshots.load("account-old") is None
+        await store.snapshots.save(Snapshot("account-a", 2, {"v": 2}, 1))
+        await store.snapshots.save(Snapshot("account-a", 5, {"v": 5}, 1))
+        assert await store.snapshots.load("account-a", at_or_below=4) == Snapshot("account-a", 2, {"v": 2}, 1)
+    finally:
+        await store.close()

@@ -50,3 +50,12 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
     with running_server(f"sqlite:///{directory / 'chronicle.db'}", directory / "server.log", env=env) as server:
         yield server
 
+
+
+@pytest.fixture(scope="session")
+def locked_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A development server with introspection and suggestions off, as the README advises for production."""
+    directory = tmp_path_factory.mktemp("locked")
+    env = {"CHRONICLE_INTROSPECTION": "false", "CHRONICLE_FIELD_SUGGESTIONS": "false"}
+    with running_server(f"sqlite:///{directory / 'c.db'}", directory / "server.log", env=env) as server:
+        yield server

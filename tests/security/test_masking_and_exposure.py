@@ -4,12 +4,9 @@ correlation id in the JSON log; introspection and field suggestions can be switc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.support.server import RunningServer, running_server
+from tests.support.server import RunningServer
 from tests.support.waiting import wait_until
 from tests.support.ws import TRANSPORT, graphql, insert_raw_event, open_ws, receive, send
 
@@ -55,14 +52,6 @@ async def test_internal_error_in_a_subscription_is_masked_and_logged(faulty: tup
     await ws.close()
     records = await wait_until(lambda: logged_with(server, "corr-ws-1"), "the masked error is logged")
     assert SECRET in str(records[0]["exception"])
-
-
-@pytest.fixture(scope="module")
-def locked_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    directory = tmp_path_factory.mktemp("locked")
-    env = {"CHRONICLE_INTROSPECTION": "false", "CHRONICLE_FIELD_SUGGESTIONS": "false"}
-    with running_server(f"sqlite:///{directory / 'c.db'}", directory / "server.log", env=env) as server:
-        yield server
 
 
 def test_introspection_can_be_switched_off(locked_down: RunningServer, hardened: RunningServer) -> None:

@@ -54,7 +54,7 @@ class RunningServer:
 
 
 def start_server(store_url: str, log_path: Path, *, port: int | None = None,
-                 env: Mapping[str, str] | None = None, timeout: float = 30.0) -> RunningServer:
+                 env: Mapping[str, str] | None = None, timeout: float = 120.0) -> RunningServer:
     """Start ``chronicle serve`` on 127.0.0.1 and wait until ``/healthz`` answers.
 
     Raises:

@@ -24,8 +24,9 @@ class MemorySnapshotStore:
         self.saved: dict[str, Snapshot] = {}
         self.failing = failing
 
-    async def load(self, stream_id: str) -> Snapshot | None:
-        return self.saved.get(stream_id)
+    async def load(self, stream_id: str, at_or_below: int | None = None) -> Snapshot | None:
+        found = self.saved.get(stream_id)
+        return found if found is None or at_or_below is None or found.version <= at_or_below else None
 
     async def save(self, snapshot: Snapshot) -> None:
         if self.failing:

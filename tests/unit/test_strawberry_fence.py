@@ -37,6 +37,8 @@ REPLACED = {
     "ChronicleWebSocketAdapter.iter_json": "eccc1390e8d7876f",
     "ChronicleWebSocketAdapter.send_json": "547ae428486d4b1d",
     "ChronicleWebSocketAdapter.close": "53fd79275b9ac4de",
+    "TransportWSHandler.handle": "38622a72d445f675",
+    "TransportWSHandler.handle_connection_init": "27f175a0bd3456f9",
     "TransportWSHandler.handle_message": "998710aa524ae6fe",
     "TransportWSHandler.handle_subscribe": "d69e5dbce9e38a16",
     "TransportWSHandler.run_operation": "e760cd71eb37905f",
